@@ -1,0 +1,62 @@
+import { describe, expect, it } from 'vitest';
+import { retryable } from './decorator.js';
+import { RetryError } from './errors.js';
+import { createRetryPolicy } from './policy.js';
+import { createVirtualClock } from './virtual-clock.js';
+
+const clock = createVirtualClock();
+const unavailable = (): Error => Object.assign(new Error('warehouse unavailable'), { code: 503 });
+
+class BoxScoreProcessor {
+  calls: Array<{ date: string; self: unknown }> = [];
+  failuresLeft: number;
+
+  constructor(failures: number) {
+    this.failuresLeft = failures;
+  }
+
+  @retryable({ clock, jitter: 'none', baseDelayMs: 100 })
+  async load(date: string, _options?: { signal?: AbortSignal }): Promise<string> {
+    this.calls.push({ date, self: this });
+    if (this.failuresLeft-- > 0) throw unavailable();
+    return `loaded ${date}`;
+  }
+
+  @retryable(createRetryPolicy({ clock, maxAttempts: 2, jitter: 'none', baseDelayMs: 100 }))
+  async alwaysDown(): Promise<never> {
+    throw unavailable();
+  }
+}
+
+describe('@retryable', () => {
+  it('retries the method with the same this and arguments', async () => {
+    const processor = new BoxScoreProcessor(2);
+    const result = processor.load('2026-01-24');
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('loaded 2026-01-24');
+    expect(processor.calls).toHaveLength(3);
+    expect(
+      processor.calls.every((call) => call.self === processor && call.date === '2026-01-24'),
+    ).toBe(true);
+  });
+
+  it('accepts a shared policy and gives up with RetryError', async () => {
+    const result = new BoxScoreProcessor(0).alwaysDown();
+    await clock.runAll(result);
+    const error = await result.catch((e: unknown) => e);
+    expect(RetryError.isInstance(error)).toBe(true);
+    expect((error as RetryError).attempts).toBe(2);
+  });
+
+  it('stops when the signal in the last argument aborts', async () => {
+    const processor = new BoxScoreProcessor(10);
+    const controller = new AbortController();
+    const result = processor.load('2026-01-25', { signal: controller.signal });
+    await clock.advance(0);
+    expect(processor.calls).toHaveLength(1);
+    controller.abort(new Error('stopping'));
+    await expect(result).rejects.toThrow('stopping');
+    await clock.advance(10_000);
+    expect(processor.calls).toHaveLength(1);
+  });
+});

@@ -1,0 +1,154 @@
+/** Why {@link RetryError} gave up. */
+export type RetryGiveUpReason = 'maxAttempts' | 'maxElapsed' | 'budgetExhausted';
+
+const retryErrorMarker = Symbol.for('@pipewell/retry.RetryError');
+const attemptTimeoutMarker = Symbol.for('@pipewell/retry.AttemptTimeoutError');
+const resultMarker = Symbol.for('@pipewell/retry.RetryableResultError');
+const optionsMarker = Symbol.for('@pipewell/retry.RetryOptionsError');
+
+function hasMarker(error: unknown, marker: symbol): boolean {
+  return (
+    typeof error === 'object' &&
+    error !== null &&
+    (error as Record<symbol, unknown>)[marker] === true
+  );
+}
+
+/** Fields of a {@link RetryError}. */
+export interface RetryErrorDetails {
+  readonly attempts: number;
+  readonly errors: readonly unknown[];
+  readonly reason: RetryGiveUpReason;
+  readonly elapsedMs: number;
+}
+
+/**
+ * Thrown when retrying stops because attempts, time or the retry budget ran out. The last
+ * attempt's error is both {@link RetryError.lastError} and `cause`.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await retry(load);
+ * } catch (error) {
+ *   if (RetryError.isInstance(error)) log.warn({ attempts: error.attempts }, error.message);
+ * }
+ * ```
+ */
+export class RetryError extends Error {
+  override readonly name = 'RetryError';
+  /** How many times the function was called. */
+  readonly attempts: number;
+  /** Every attempt's error, oldest first. */
+  readonly errors: readonly unknown[];
+  /** Why retrying stopped. */
+  readonly reason: RetryGiveUpReason;
+  /**
+   * Milliseconds from the first call to giving up, on the policy's clock. A call on the fast path
+   * (no signal, hooks, time limits or `retryOnResult`) skips the clock read before its first
+   * attempt, so there this counts from the first failure.
+   */
+  readonly elapsedMs: number;
+
+  constructor(details: RetryErrorDetails) {
+    const last = details.errors[details.errors.length - 1];
+    super(`${describeReason(details)}: ${messageOf(last)}`, { cause: last });
+    this.attempts = details.attempts;
+    this.errors = details.errors;
+    this.reason = details.reason;
+    this.elapsedMs = details.elapsedMs;
+  }
+
+  /** The last attempt's error (also `cause`). */
+  get lastError(): unknown {
+    return this.errors[this.errors.length - 1];
+  }
+
+  /** True for any `RetryError`, even one thrown by another installed copy of this package. */
+  static isInstance(error: unknown): error is RetryError {
+    return hasMarker(error, retryErrorMarker);
+  }
+}
+Object.defineProperty(RetryError.prototype, retryErrorMarker, { value: true });
+
+function describeReason({ reason, attempts, elapsedMs }: RetryErrorDetails): string {
+  const calls = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  switch (reason) {
+    case 'maxAttempts':
+      return `Gave up after ${calls}`;
+    case 'maxElapsed':
+      return `Gave up after ${calls} in ${Math.round(elapsedMs)} ms: the next wait would pass maxElapsedMs`;
+    case 'budgetExhausted':
+      return `Gave up after ${calls}: the retry budget is exhausted`;
+  }
+}
+
+function messageOf(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}
+
+/**
+ * The reason an attempt's signal aborts when the attempt runs past `attemptTimeoutMs`. Counted
+ * as transient by {@link isTransientError}, so a timed-out attempt is retried by default.
+ */
+export class AttemptTimeoutError extends Error {
+  override readonly name = 'AttemptTimeoutError';
+  /** The attempt number that timed out (1 for the first call). */
+  readonly attempt: number;
+  /** The timeout that was exceeded. */
+  readonly timeoutMs: number;
+
+  constructor(attempt: number, timeoutMs: number) {
+    super(`Attempt ${attempt} timed out after ${timeoutMs} ms`);
+    this.attempt = attempt;
+    this.timeoutMs = timeoutMs;
+  }
+
+  /** True for any `AttemptTimeoutError`, even from another installed copy of this package. */
+  static isInstance(error: unknown): error is AttemptTimeoutError {
+    return hasMarker(error, attemptTimeoutMarker);
+  }
+}
+Object.defineProperty(AttemptTimeoutError.prototype, attemptTimeoutMarker, { value: true });
+
+/**
+ * Recorded in {@link RetryError.errors} for an attempt whose result `retryOnResult` rejected.
+ */
+export class RetryableResultError<T = unknown> extends Error {
+  override readonly name = 'RetryableResultError';
+  /** The result that `retryOnResult` asked to retry. */
+  readonly result: T;
+
+  constructor(result: T, attempt: number) {
+    super(`Attempt ${attempt} returned a result that retryOnResult rejected`);
+    this.result = result;
+  }
+
+  /** True for any `RetryableResultError`, even from another installed copy of this package. */
+  static isInstance(error: unknown): error is RetryableResultError {
+    return hasMarker(error, resultMarker);
+  }
+}
+Object.defineProperty(RetryableResultError.prototype, resultMarker, { value: true });
+
+/**
+ * Thrown when a policy is created with an invalid option or environment override. Names the
+ * option (or environment variable) and the value it got.
+ */
+export class RetryOptionsError extends TypeError {
+  override readonly name = 'RetryOptionsError';
+  /** The option or environment variable that is wrong, such as `"baseDelayMs"`. */
+  readonly option: string;
+
+  constructor(option: string, message: string) {
+    super(`@pipewell/retry: ${message}`);
+    this.option = option;
+  }
+
+  /** True for any `RetryOptionsError`, even from another installed copy of this package. */
+  static isInstance(error: unknown): error is RetryOptionsError {
+    return hasMarker(error, optionsMarker);
+  }
+}
+Object.defineProperty(RetryOptionsError.prototype, optionsMarker, { value: true });

@@ -1,0 +1,37 @@
+export type { Backoff, DelayContext, DelayFunction, Jitter } from './backoff.js';
+export { applyJitter, backoffCeiling } from './backoff.js';
+export type { RetryBudget, RetryBudgetOptions } from './budget.js';
+export { createRetryBudget } from './budget.js';
+export type { Clock, ClockTimer } from './clock.js';
+export { systemClock } from './clock.js';
+export { retryable } from './decorator.js';
+export type { RetryErrorDetails, RetryGiveUpReason } from './errors.js';
+export {
+  AttemptTimeoutError,
+  RetryableResultError,
+  RetryError,
+  RetryOptionsError,
+} from './errors.js';
+export type {
+  GiveUpEvent,
+  GiveUpReason,
+  ParsedRetryOptions,
+  RetryEvent,
+  RetryPolicyOptions,
+  SuccessEvent,
+} from './options.js';
+export type { Retryable, RetryContext, RetryPolicy } from './policy.js';
+export { createRetryPolicy } from './policy.js';
+export type {
+  ResolvedRetryPreset,
+  RetryPresetName,
+  RetryPresetSource,
+  RetryPresetValues,
+} from './presets.js';
+export { resolveRetryPreset, retryPresets } from './presets.js';
+export type { RetryOptions } from './retry.js';
+export { retry } from './retry.js';
+export { parseRetryAfter, retryAfterMsOf } from './retry-after.js';
+export { isTransientError } from './transient.js';
+export type { VirtualClock, VirtualClockOptions } from './virtual-clock.js';
+export { createVirtualClock } from './virtual-clock.js';

@@ -1,0 +1,304 @@
+import { applyJitter, backoffCeiling } from './backoff.js';
+import {
+  AttemptTimeoutError,
+  RetryableResultError,
+  RetryError,
+  type RetryGiveUpReason,
+  RetryOptionsError,
+} from './errors.js';
+import type { GiveUpReason, ParsedRetryOptions, RetryPolicyOptions } from './options.js';
+import { parseRetryOptions } from './options.js';
+import { retryAfterMsOf } from './retry-after.js';
+
+/** What the retried function receives on each attempt. */
+export interface RetryContext {
+  /** This attempt's number: 1 for the first call. */
+  readonly attempt: number;
+  /**
+   * Aborts when the caller's signal aborts or this attempt passes `attemptTimeoutMs`. Pass it on
+   * to `fetch`, client calls and the like so abandoned attempts stop working.
+   */
+  readonly signal: AbortSignal;
+}
+
+/** A function a policy can retry: called with a {@link RetryContext}, returning a value or a promise. */
+export type Retryable<R> = (context: RetryContext) => R | PromiseLike<R>;
+
+/**
+ * A reusable retry policy: options parsed once, shared by every call.
+ *
+ * @example
+ * ```ts
+ * const policy = createRetryPolicy({ preset: 'bigquery' });
+ * const rows = await policy.execute(({ signal }) => runQuery(sql, { signal }), request.signal);
+ * ```
+ */
+export interface RetryPolicy<T = unknown> {
+  /** Run `fn` with retries. Rejects with {@link RetryError} when attempts, time or budget run out. */
+  execute<R extends T>(fn: Retryable<R>, signal?: AbortSignal): Promise<R>;
+  /** The validated options this policy runs on. */
+  readonly options: ParsedRetryOptions;
+}
+
+// One never-aborting signal per attempt is made lazily, only when the function reads it.
+class AttemptContext implements RetryContext {
+  readonly attempt: number;
+  #signal: AbortSignal | undefined;
+  constructor(attempt: number, signal: AbortSignal | undefined) {
+    this.attempt = attempt;
+    this.#signal = signal;
+  }
+  get signal(): AbortSignal {
+    if (this.#signal === undefined) this.#signal = new AbortController().signal;
+    return this.#signal;
+  }
+}
+
+function noop(): void {}
+
+/** Marks "no first error": the loop makes the first call itself. */
+const noFailure: unique symbol = Symbol('noFailure');
+
+function invoke<R>(fn: Retryable<R>, context: RetryContext): Promise<R> {
+  try {
+    return Promise.resolve(fn(context));
+  } catch (error) {
+    return Promise.reject(error);
+  }
+}
+
+/** Settle with `promise`, or reject with `signal.reason` the moment `signal` aborts. */
+function raceAbort<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
+  if (signal.aborted) {
+    promise.then(noop, noop);
+    return Promise.reject(signal.reason);
+  }
+  return new Promise<R>((resolve, reject) => {
+    const onAbort = (): void => reject(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    promise.then(
+      (value) => {
+        signal.removeEventListener('abort', onAbort);
+        resolve(value);
+      },
+      (error: unknown) => {
+        signal.removeEventListener('abort', onAbort);
+        reject(error);
+      },
+    );
+  });
+}
+
+class Policy<T> implements RetryPolicy<T> {
+  readonly options: ParsedRetryOptions;
+  /**
+   * Whether a call without a signal can take the allocation-light path: no clock read, no
+   * controller, one derived promise. Only when nothing needs the first call's start time.
+   */
+  readonly #fast: boolean;
+  readonly #recordSuccess: (<R>(value: R) => R) | undefined;
+
+  constructor(options: ParsedRetryOptions) {
+    this.options = options;
+    this.#fast =
+      !Number.isFinite(options.maxElapsedMs) &&
+      options.onSuccess === undefined &&
+      options.onGiveUp === undefined &&
+      options.onRetry === undefined &&
+      options.attemptTimeoutMs === undefined &&
+      options.retryOnResult === undefined;
+    const { budget } = options;
+    this.#recordSuccess =
+      budget === undefined
+        ? undefined
+        : <R>(value: R): R => {
+            budget.recordSuccess();
+            return value;
+          };
+  }
+
+  execute<R extends T>(fn: Retryable<R>, signal?: AbortSignal): Promise<R> {
+    if (typeof fn !== 'function') {
+      return Promise.reject(
+        new RetryOptionsError('fn', `execute() needs a function to retry (got ${typeof fn})`),
+      );
+    }
+    if (signal !== undefined) {
+      if (signal.aborted) return Promise.reject(signal.reason);
+    } else if (this.#fast) {
+      // The success path of a plain policy: one call, one derived promise, no clock read.
+      let result: R | PromiseLike<R>;
+      try {
+        result = fn(new AttemptContext(1, undefined));
+      } catch (error) {
+        return this.#run(fn, undefined, undefined, error);
+      }
+      const promise = result instanceof Promise ? (result as Promise<R>) : Promise.resolve(result);
+      return promise.then(this.#recordSuccess as ((value: R) => R) | undefined, (error: unknown) =>
+        this.#run(fn, undefined, undefined, error),
+      );
+    }
+    return this.#run(fn, signal, this.options.clock.now(), noFailure);
+  }
+
+  #attempt<R>(fn: Retryable<R>, attempt: number, signal: AbortSignal | undefined): Promise<R> {
+    const timeoutMs = this.options.attemptTimeoutMs;
+    if (timeoutMs === undefined) {
+      const result = invoke(fn, new AttemptContext(attempt, signal));
+      return signal === undefined ? result : raceAbort(result, signal);
+    }
+    // Only a per-attempt timeout needs its own controller.
+    const controller = new AbortController();
+    const onOuterAbort = (): void => controller.abort(signal?.reason);
+    signal?.addEventListener('abort', onOuterAbort, { once: true });
+    const timer = this.options.clock.setTimeout(
+      () => controller.abort(new AttemptTimeoutError(attempt, timeoutMs)),
+      timeoutMs,
+    );
+    const settled = raceAbort(
+      invoke(fn, new AttemptContext(attempt, controller.signal)),
+      controller.signal,
+    );
+    const cleanup = (): void => {
+      timer.clear();
+      signal?.removeEventListener('abort', onOuterAbort);
+    };
+    settled.then(cleanup, cleanup);
+    return settled;
+  }
+
+  /**
+   * The retry loop. `start` is the first call's time, or undefined after the fast path, which
+   * skips that clock read: time is then measured from the first failure. `firstError` is the
+   * first attempt's error when the fast path already made that call.
+   */
+  async #run<R>(
+    fn: Retryable<R>,
+    signal: AbortSignal | undefined,
+    start: number | undefined,
+    firstError: unknown,
+  ): Promise<R> {
+    const o = this.options;
+    const { clock } = o;
+    let errors: unknown[] | undefined;
+    let previousDelayMs = o.baseDelayMs;
+
+    for (let attempt = 1; ; attempt++) {
+      let failure: unknown;
+      try {
+        if (attempt === 1 && firstError !== noFailure) throw firstError;
+        const result = await this.#attempt(fn, attempt, signal);
+        const retryOnResult = o.retryOnResult as
+          | ((result: R, attempt: number) => boolean)
+          | undefined;
+        if (retryOnResult === undefined || !retryOnResult(result, attempt)) {
+          o.budget?.recordSuccess();
+          o.onSuccess?.({
+            attempts: attempt,
+            result: result as never,
+            elapsedMs: clock.now() - (start ?? clock.now()),
+          });
+          return result;
+        }
+        failure = new RetryableResultError(result, attempt);
+      } catch (error) {
+        start ??= clock.now();
+        if (signal?.aborted) {
+          this.#giveUp(attempt, signal.reason, 'aborted', start);
+          throw signal.reason;
+        }
+        if (!o.retryOn(error, attempt)) {
+          this.#giveUp(attempt, error, 'nonRetryable', start);
+          throw error;
+        }
+        failure = error;
+      }
+      start ??= clock.now();
+
+      errors ??= [];
+      errors.push(failure);
+      if (attempt >= o.maxAttempts) throw this.#exhausted(attempt, errors, 'maxAttempts', start);
+
+      let delayMs = this.#delay(attempt, failure, previousDelayMs);
+      previousDelayMs = delayMs;
+      const hintMs = retryAfterMsOf(failure, clock.now());
+      if (hintMs !== undefined && hintMs > delayMs) delayMs = hintMs;
+      if (clock.now() - start + delayMs > o.maxElapsedMs) {
+        throw this.#exhausted(attempt, errors, 'maxElapsed', start);
+      }
+      if (o.budget !== undefined && !o.budget.tryAcquire()) {
+        throw this.#exhausted(attempt, errors, 'budgetExhausted', start);
+      }
+      o.onRetry?.({ attempt, error: failure, delayMs });
+      try {
+        await clock.sleep(delayMs, signal);
+      } catch (reason) {
+        this.#giveUp(attempt, reason, 'aborted', start);
+        throw reason;
+      }
+    }
+  }
+
+  #delay(attempt: number, error: unknown, previousDelayMs: number): number {
+    const o = this.options;
+    if (o.delayFunction !== undefined) {
+      const delayMs = o.delayFunction({ retry: attempt, error, previousDelayMs });
+      if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+        throw new RetryOptionsError(
+          'backoff',
+          `the "backoff" function must return a finite number of milliseconds >= 0 (got ${String(delayMs)})`,
+        );
+      }
+      return delayMs;
+    }
+    const ceilingMs = backoffCeiling(o.shape, attempt, o.baseDelayMs, o.maxDelayMs);
+    return applyJitter(o.jitter, ceilingMs, o.baseDelayMs, o.maxDelayMs, previousDelayMs, o.random);
+  }
+
+  #giveUp(attempts: number, error: unknown, reason: GiveUpReason, start: number): void {
+    this.options.onGiveUp?.({
+      attempts,
+      error,
+      reason,
+      elapsedMs: this.options.clock.now() - start,
+    });
+  }
+
+  #exhausted(
+    attempts: number,
+    errors: unknown[],
+    reason: RetryGiveUpReason,
+    start: number,
+  ): RetryError {
+    const error = new RetryError({
+      attempts,
+      errors,
+      reason,
+      elapsedMs: this.options.clock.now() - start,
+    });
+    this.#giveUp(attempts, error, reason, start);
+    return error;
+  }
+}
+
+/**
+ * Create a reusable {@link RetryPolicy}. Options are validated here, once: bad values throw
+ * {@link RetryOptionsError} naming the option.
+ *
+ * @example
+ * ```ts
+ * const publish = createRetryPolicy({ preset: 'pubsubPublish', onRetry: (e) => log.warn(e) });
+ * await publish.execute(({ signal }) => topic.publishMessage({ json: row }), signal);
+ * ```
+ */
+export function createRetryPolicy<T = unknown>(
+  options: RetryPolicyOptions<T> = {},
+): RetryPolicy<T> {
+  if (typeof options === 'object' && options !== null && 'signal' in options) {
+    throw new RetryOptionsError(
+      'signal',
+      'a policy is shared by many calls: pass the signal to execute(fn, signal) instead',
+    );
+  }
+  return new Policy<T>(parseRetryOptions(options as RetryPolicyOptions<never>));
+}

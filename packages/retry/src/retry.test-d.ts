@@ -1,0 +1,33 @@
+import { describe, expectTypeOf, it } from 'vitest';
+import { createRetryPolicy, type RetryContext, retry, retryable } from './index.js';
+
+describe('types', () => {
+  it('infers the result type from fn', () => {
+    expectTypeOf(retry(async () => 42)).toEqualTypeOf<Promise<number>>();
+    expectTypeOf(retry(() => 'sync')).toEqualTypeOf<Promise<string>>();
+    const policy = createRetryPolicy();
+    expectTypeOf(policy.execute(async (ctx) => ctx.attempt)).toEqualTypeOf<Promise<number>>();
+    expectTypeOf<Parameters<Parameters<typeof retry>[0]>[0]>().toEqualTypeOf<RetryContext>();
+  });
+
+  it('types retryOnResult by the result', () => {
+    retry(async () => [1, 2], { retryOnResult: (rows) => rows.length === 0 });
+    // @ts-expect-error rows is number[], which has no .size
+    retry(async () => [1, 2], { retryOnResult: (rows) => rows.size === 0 });
+  });
+
+  it('rejects unknown jitter names at compile time', () => {
+    // @ts-expect-error 'fuzzy' is not a Jitter
+    createRetryPolicy({ jitter: 'fuzzy' });
+  });
+
+  it('decorates async methods only', () => {
+    class Ok {
+      @retryable()
+      async run(): Promise<number> {
+        return 1;
+      }
+    }
+    expectTypeOf(new Ok().run()).toEqualTypeOf<Promise<number>>();
+  });
+});

@@ -1,0 +1,390 @@
+import { getEventListeners } from 'node:events';
+import { describe, expect, it, vi } from 'vitest';
+import { createRetryBudget } from './budget.js';
+import { systemClock } from './clock.js';
+import {
+  AttemptTimeoutError,
+  RetryableResultError,
+  RetryError,
+  RetryOptionsError,
+} from './errors.js';
+import type { RetryEvent } from './options.js';
+import { createRetryPolicy } from './policy.js';
+import { retry } from './retry.js';
+import { createVirtualClock } from './virtual-clock.js';
+
+const unavailable = (message = 'unavailable'): Error =>
+  Object.assign(new Error(message), { code: 14 });
+
+/** A function that fails with the given errors in turn, then returns `value`. */
+function failing<T>(errors: unknown[], value: T) {
+  const calls: Array<{ attempt: number; at: number }> = [];
+  const fn = vi.fn(({ attempt }: { attempt: number }) => {
+    calls.push({ attempt, at: -1 });
+    const error = errors[attempt - 1];
+    if (error !== undefined) return Promise.reject(error);
+    return Promise.resolve(value);
+  });
+  return { fn, calls };
+}
+
+describe('retry', () => {
+  it('returns the first result without waiting', async () => {
+    const clock = createVirtualClock();
+    const fn = vi.fn(async ({ attempt, signal }: { attempt: number; signal: AbortSignal }) => {
+      expect(signal).toBeInstanceOf(AbortSignal);
+      expect(signal.aborted).toBe(false);
+      return `ok on ${attempt}`;
+    });
+    await expect(retry(fn, { clock })).resolves.toBe('ok on 1');
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(clock.now()).toBe(0);
+  });
+
+  it('retries transient errors with exponential delays and reports each wait', async () => {
+    const clock = createVirtualClock();
+    const waits: RetryEvent[] = [];
+    const attemptsAt: number[] = [];
+    const errors = [unavailable('one'), unavailable('two')];
+    const result = retry(
+      async ({ attempt }) => {
+        attemptsAt.push(clock.now());
+        if (attempt <= errors.length) throw errors[attempt - 1];
+        return 'loaded';
+      },
+      { clock, jitter: 'none', onRetry: (event) => waits.push(event) },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('loaded');
+    expect(attemptsAt).toEqual([0, 1000, 3000]);
+    expect(waits).toEqual([
+      { attempt: 1, error: errors[0], delayMs: 1000 },
+      { attempt: 2, error: errors[1], delayMs: 2000 },
+    ]);
+  });
+
+  it('rethrows a non-retryable error unchanged after one call', async () => {
+    const clock = createVirtualClock();
+    const bad = new TypeError('row 3 has no game_id');
+    const { fn } = failing([bad], 'never');
+    const onGiveUp = vi.fn();
+    await expect(retry(fn, { clock, onGiveUp })).rejects.toBe(bad);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(onGiveUp).toHaveBeenCalledWith({
+      attempts: 1,
+      error: bad,
+      reason: 'nonRetryable',
+      elapsedMs: 0,
+    });
+  });
+
+  it('gives up after maxAttempts with a RetryError holding every error', async () => {
+    const clock = createVirtualClock({ now: 5_000 });
+    const errors = [unavailable('a'), unavailable('b'), unavailable('c')];
+    const { fn } = failing(errors, 'never');
+    const result = retry(fn, { clock, jitter: 'none' });
+    await clock.runAll(result);
+    const error = await result.catch((e: unknown) => e);
+    expect(RetryError.isInstance(error)).toBe(true);
+    expect(error).toBeInstanceOf(RetryError);
+    const retryError = error as RetryError;
+    expect(retryError.attempts).toBe(3);
+    expect(retryError.errors).toEqual(errors);
+    expect(retryError.lastError).toBe(errors[2]);
+    expect(retryError.cause).toBe(errors[2]);
+    expect(retryError.reason).toBe('maxAttempts');
+    expect(retryError.elapsedMs).toBe(3000);
+    expect(retryError.name).toBe('RetryError');
+    expect(retryError.message).toBe('Gave up after 3 attempts: c');
+    expect(fn).toHaveBeenCalledTimes(3);
+  });
+
+  it('gives up rather than start a wait that would pass maxElapsedMs', async () => {
+    const clock = createVirtualClock();
+    const { fn } = failing([unavailable(), unavailable(), unavailable(), unavailable()], 'x');
+    const result = retry(fn, { clock, jitter: 'none', maxAttempts: 10, maxElapsedMs: 5_000 });
+    await clock.runAll(result);
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    expect(error.reason).toBe('maxElapsed');
+    // Waits of 1000 and 2000 fit; the next (4000) would end at 7000 > 5000.
+    expect(error.attempts).toBe(3);
+    expect(error.elapsedMs).toBe(3000);
+  });
+
+  it('aborting during a backoff rejects at once with the reason and never calls again', async () => {
+    const clock = createVirtualClock();
+    const controller = new AbortController();
+    const fn = vi.fn(async () => {
+      throw unavailable();
+    });
+    const result = retry(fn, {
+      clock,
+      baseDelayMs: 10_000,
+      maxDelayMs: 10_000,
+      jitter: 'none',
+      signal: controller.signal,
+    });
+    const settled = vi.fn();
+    result.then(settled, settled);
+    await clock.advance(1_000);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(clock.pendingTimers).toBe(1);
+    const reason = new Error('shutdown');
+    controller.abort(reason);
+    await expect(result).rejects.toBe(reason);
+    expect(clock.now()).toBe(1_000);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(60_000);
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('aborting during a real-clock backoff rejects within a few milliseconds', async () => {
+    const controller = new AbortController();
+    let calls = 0;
+    const result = retry(
+      async () => {
+        calls++;
+        setImmediate(() => controller.abort(new Error('deploy')));
+        throw unavailable();
+      },
+      {
+        clock: systemClock,
+        baseDelayMs: 60_000,
+        maxDelayMs: 60_000,
+        jitter: 'none',
+        signal: controller.signal,
+      },
+    );
+    const started = performance.now();
+    await expect(result).rejects.toThrow('deploy');
+    expect(performance.now() - started).toBeLessThan(50);
+    expect(calls).toBe(1);
+  });
+
+  it('never calls fn when the signal is already aborted', async () => {
+    const fn = vi.fn(async () => 1);
+    const reason = new Error('too late');
+    await expect(retry(fn, { signal: AbortSignal.abort(reason) })).rejects.toBe(reason);
+    expect(fn).not.toHaveBeenCalled();
+  });
+
+  it('rejects with the reason when the caller aborts mid-attempt, even if fn ignores its signal', async () => {
+    const controller = new AbortController();
+    let seen: AbortSignal | undefined;
+    const result = retry(
+      ({ signal }) => {
+        seen = signal;
+        return new Promise<never>(() => {});
+      },
+      { signal: controller.signal },
+    );
+    await Promise.resolve();
+    controller.abort(new Error('user cancelled'));
+    await expect(result).rejects.toThrow('user cancelled');
+    expect(seen?.aborted).toBe(true);
+  });
+
+  it('times out an attempt, aborting its signal, and retries it', async () => {
+    const clock = createVirtualClock();
+    const signals: AbortSignal[] = [];
+    const result = retry(
+      ({ attempt, signal }) => {
+        signals.push(signal);
+        if (attempt === 1) return new Promise<string>(() => {});
+        return Promise.resolve('second time lucky');
+      },
+      { clock, attemptTimeoutMs: 500, jitter: 'none', baseDelayMs: 100 },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('second time lucky');
+    const [first, second] = signals as [AbortSignal, AbortSignal];
+    expect(first.aborted).toBe(true);
+    expect(AttemptTimeoutError.isInstance(first.reason)).toBe(true);
+    expect((first.reason as AttemptTimeoutError).timeoutMs).toBe(500);
+    expect(second.aborted).toBe(false);
+    expect(clock.now()).toBe(600);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('gives up with AttemptTimeoutErrors when every attempt hangs', async () => {
+    const clock = createVirtualClock();
+    const result = retry(() => new Promise<never>(() => {}), {
+      clock,
+      attemptTimeoutMs: 200,
+      maxAttempts: 2,
+      jitter: 'none',
+      baseDelayMs: 50,
+    });
+    await clock.runAll(result);
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    expect(error.reason).toBe('maxAttempts');
+    expect(error.errors.map((e) => AttemptTimeoutError.isInstance(e))).toEqual([true, true]);
+    expect(error.elapsedMs).toBe(450);
+  });
+
+  it('removes its listener from the caller signal after each timed attempt', async () => {
+    const controller = new AbortController();
+    const policy = createRetryPolicy({ attemptTimeoutMs: 1_000 });
+    for (let i = 0; i < 20; i++) await policy.execute(async () => i, controller.signal);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('retries results that retryOnResult rejects and reports the last one when out of attempts', async () => {
+    const clock = createVirtualClock();
+    const pages = [[], [], ['row']];
+    const ok = retry(async ({ attempt }) => pages[attempt - 1] ?? [], {
+      clock,
+      retryOnResult: (rows) => rows.length === 0,
+    });
+    await clock.runAll(ok);
+    await expect(ok).resolves.toEqual(['row']);
+
+    const empty = retry(async () => [] as string[], {
+      clock,
+      maxAttempts: 2,
+      retryOnResult: (rows) => rows.length === 0,
+    });
+    await clock.runAll(empty);
+    const error = (await empty.catch((e: unknown) => e)) as RetryError;
+    expect(error.reason).toBe('maxAttempts');
+    expect(RetryableResultError.isInstance(error.lastError)).toBe(true);
+    expect((error.lastError as RetryableResultError<string[]>).result).toEqual([]);
+  });
+
+  it('takes a Retry-After hint as the floor of the next delay', async () => {
+    const clock = createVirtualClock();
+    const throttled = Object.assign(new Error('429'), {
+      status: 429,
+      response: { headers: { 'Retry-After': '7' } },
+    });
+    const hinted = Object.assign(new Error('busy'), { status: 503, retryAfterMs: 4_500 });
+    const { fn } = failing([throttled, hinted], 'done');
+    const delays: number[] = [];
+    const result = retry(fn, {
+      clock,
+      baseDelayMs: 100,
+      onRetry: ({ delayMs }) => delays.push(delayMs),
+    });
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('done');
+    expect(delays).toEqual([7_000, 4_500]);
+    expect(clock.now()).toBe(11_500);
+  });
+
+  it('uses constant and custom delays', async () => {
+    const clock = createVirtualClock();
+    const constant: number[] = [];
+    const a = retry(failing([unavailable(), unavailable()], 1).fn, {
+      clock,
+      backoff: 'constant',
+      jitter: 'none',
+      baseDelayMs: 250,
+      onRetry: ({ delayMs }) => constant.push(delayMs),
+    });
+    await clock.runAll(a);
+    expect(constant).toEqual([250, 250]);
+
+    const custom: number[] = [];
+    const b = retry(failing([unavailable(), unavailable()], 2).fn, {
+      clock,
+      backoff: ({ retry: n, previousDelayMs }) => previousDelayMs + n * 10,
+      baseDelayMs: 5,
+      onRetry: ({ delayMs }) => custom.push(delayMs),
+    });
+    await clock.runAll(b);
+    await expect(b).resolves.toBe(2);
+    expect(custom).toEqual([15, 35]);
+  });
+
+  it('rejects with RetryOptionsError when a custom delay function returns nonsense', async () => {
+    const clock = createVirtualClock();
+    const result = retry(failing([unavailable()], 1).fn, { clock, backoff: () => Number.NaN });
+    await expect(result).rejects.toThrow(RetryOptionsError);
+    await expect(result).rejects.toThrow('"backoff" function must return a finite number');
+  });
+
+  it('reports success with the attempt count', async () => {
+    const clock = createVirtualClock();
+    const onSuccess = vi.fn();
+    const result = retry(failing([unavailable()], 'v').fn, { clock, jitter: 'none', onSuccess });
+    await clock.runAll(result);
+    await result;
+    expect(onSuccess).toHaveBeenCalledWith({ attempts: 2, result: 'v', elapsedMs: 1000 });
+  });
+
+  it('catches synchronous throws and plain values', async () => {
+    const clock = createVirtualClock();
+    let calls = 0;
+    const result = retry(
+      () => {
+        calls++;
+        if (calls === 1) throw unavailable();
+        return 42;
+      },
+      { clock },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe(42);
+  });
+
+  it('rejects a call without a function', async () => {
+    await expect(retry(undefined as never)).rejects.toThrow('execute() needs a function');
+  });
+});
+
+describe('retry budget', () => {
+  it('stops retrying across policies once the shared budget is spent', async () => {
+    const clock = createVirtualClock();
+    const budget = createRetryBudget({ maxTokens: 3 });
+    const options = { clock, budget, jitter: 'none' as const, maxAttempts: 5, baseDelayMs: 10 };
+    const load = createRetryPolicy(options);
+    const query = createRetryPolicy(options);
+    const outage = vi.fn(async () => {
+      throw unavailable('backend down');
+    });
+
+    const first = load.execute(outage);
+    await clock.runAll(first);
+    const firstError = (await first.catch((e: unknown) => e)) as RetryError;
+    expect(firstError.reason).toBe('budgetExhausted');
+    expect(firstError.attempts).toBe(4);
+    expect(budget.tokens).toBe(0);
+
+    const second = query.execute(outage);
+    await clock.runAll(second);
+    const secondError = (await second.catch((e: unknown) => e)) as RetryError;
+    expect(secondError.reason).toBe('budgetExhausted');
+    expect(secondError.attempts).toBe(1);
+    expect(secondError.message).toBe(
+      'Gave up after 1 attempt: the retry budget is exhausted: backend down',
+    );
+    expect(outage).toHaveBeenCalledTimes(5);
+  });
+
+  it('earns retries back from successes', async () => {
+    const clock = createVirtualClock();
+    const budget = createRetryBudget({ maxTokens: 1, successRefill: 0.25 });
+    const policy = createRetryPolicy({ clock, budget, jitter: 'none' });
+    expect(budget.tryAcquire()).toBe(true);
+    expect(budget.tryAcquire()).toBe(false);
+    for (let i = 0; i < 4; i++) await policy.execute(async () => i);
+    expect(budget.tokens).toBeCloseTo(1);
+    const result = policy.execute(failing([unavailable()], 'recovered').fn);
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('recovered');
+  });
+
+  it('never refuses a first attempt', async () => {
+    const budget = createRetryBudget({ maxTokens: 1 });
+    budget.tryAcquire();
+    await expect(retry(async () => 'first', { budget })).resolves.toBe('first');
+  });
+
+  it('validates its options', () => {
+    expect(() => createRetryBudget({ maxTokens: 0 })).toThrow(
+      '"maxTokens" must be a finite number > 0 (got 0)',
+    );
+    expect(() => createRetryBudget({ successRefill: -1 })).toThrow(RetryOptionsError);
+  });
+});

@@ -1,0 +1,116 @@
+import { createServer, request, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AttemptTimeoutError } from './errors.js';
+import { isTransientError } from './transient.js';
+
+const shaped = (fields: Record<string, unknown>): Error =>
+  Object.assign(new Error('failed'), fields);
+
+describe('isTransientError', () => {
+  it.each([
+    ['ECONNRESET', shaped({ code: 'ECONNRESET' })],
+    ['ETIMEDOUT', shaped({ code: 'ETIMEDOUT' })],
+    ['EAI_AGAIN', shaped({ code: 'EAI_AGAIN' })],
+    ['ECONNREFUSED', shaped({ code: 'ECONNREFUSED' })],
+    ['socket hang up', new Error('socket hang up')],
+    ['HTTP 408 status', shaped({ status: 408 })],
+    ['HTTP 429 statusCode', shaped({ statusCode: 429 })],
+    ['HTTP 500 code', shaped({ code: 500 })],
+    ['HTTP 502 response.status', shaped({ response: { status: 502 } })],
+    ['HTTP 503 string code', shaped({ code: '503' })],
+    ['HTTP 504 response.statusCode', shaped({ response: { statusCode: 504 } })],
+    ['gRPC UNAVAILABLE (14)', shaped({ code: 14 })],
+    ['gRPC DEADLINE_EXCEEDED (4)', shaped({ code: 4 })],
+    ['gRPC RESOURCE_EXHAUSTED (8)', shaped({ code: 8 })],
+    ['gRPC ABORTED (10)', shaped({ code: 10 })],
+    ['gRPC INTERNAL (13)', shaped({ code: 13 })],
+    ['gRPC name UNAVAILABLE', shaped({ code: 'UNAVAILABLE' })],
+    ['gRPC name DEADLINE_EXCEEDED', shaped({ code: 'DEADLINE_EXCEEDED' })],
+    ['Google reason backendError', shaped({ errors: [{ reason: 'backendError', message: 'x' }] })],
+    ['Google reason rateLimitExceeded', shaped({ reason: 'rateLimitExceeded' })],
+    [
+      'Google reason userRateLimitExceeded in response.data',
+      shaped({
+        response: { data: { error: { code: 403, errors: [{ reason: 'userRateLimitExceeded' }] } } },
+      }),
+    ],
+    ['attempt timeout', new AttemptTimeoutError(1, 100)],
+    ['AbortSignal.timeout reason', new DOMException('timed out', 'TimeoutError')],
+    [
+      'fetch failed caused by ECONNRESET',
+      new TypeError('fetch failed', { cause: shaped({ code: 'ECONNRESET' }) }),
+    ],
+  ])('retries %s', (_name, error) => {
+    expect(isTransientError(error)).toBe(true);
+  });
+
+  it.each([
+    ['a plain Error', new Error('boom')],
+    ['a TypeError', new TypeError('x is undefined')],
+    ['HTTP 400', shaped({ status: 400 })],
+    ['HTTP 404', shaped({ statusCode: 404 })],
+    ['HTTP 403 without a rate reason', shaped({ code: 403, errors: [{ reason: 'accessDenied' }] })],
+    ['gRPC INVALID_ARGUMENT (3)', shaped({ code: 3 })],
+    ['gRPC NOT_FOUND name', shaped({ code: 'NOT_FOUND' })],
+    ['an abort by the caller', new DOMException('aborted', 'AbortError')],
+    [
+      'an abort wrapping a transient cause',
+      Object.assign(new Error('aborted'), { name: 'AbortError', cause: shaped({ code: 14 }) }),
+    ],
+    ['a string', 'ECONNRESET'],
+    ['null', null],
+    ['undefined', undefined],
+  ])('does not retry %s', (_name, error) => {
+    expect(isTransientError(error)).toBe(false);
+  });
+
+  it('stops following a cause cycle', () => {
+    const a = new Error('a');
+    const b = new Error('b', { cause: a });
+    (a as { cause?: unknown }).cause = b;
+    expect(isTransientError(a)).toBe(false);
+  });
+});
+
+describe('isTransientError on real network failures', () => {
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    // A server that accepts the connection and then drops it without answering.
+    server = createServer((req) => req.socket.destroy());
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+  afterAll(async () => {
+    await new Promise<void>((resolve) => server.close(() => resolve()));
+  });
+
+  it('knows a refused connection', async () => {
+    const closed = createServer();
+    await new Promise<void>((resolve) => closed.listen(0, '127.0.0.1', resolve));
+    const closedPort = (closed.address() as AddressInfo).port;
+    await new Promise<void>((resolve) => closed.close(() => resolve()));
+    const error = await fetch(`http://127.0.0.1:${closedPort}/`).catch((e: unknown) => e);
+    expect(isTransientError(error)).toBe(true);
+  });
+
+  it('knows a dropped connection through node:http (socket hang up)', async () => {
+    const error = await new Promise<unknown>((resolve) => {
+      const req = request({ host: '127.0.0.1', port, path: '/' }, () =>
+        resolve(new Error('answered')),
+      );
+      req.on('error', resolve);
+      req.end();
+    });
+    expect((error as Error).message).toMatch(/socket hang up|ECONNRESET/);
+    expect(isTransientError(error)).toBe(true);
+  });
+
+  it('knows a dropped connection through fetch', async () => {
+    const error = await fetch(`http://127.0.0.1:${port}/`).catch((e: unknown) => e);
+    expect((error as Error).message).toBe('fetch failed');
+    expect(isTransientError(error)).toBe(true);
+  });
+});

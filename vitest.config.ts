@@ -1,0 +1,33 @@
+import { existsSync, readdirSync } from 'node:fs';
+import { basename, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { defaultServerConditions } from 'vite';
+import { defineConfig } from 'vitest/config';
+
+// Every workspace folder with a src/ is a vitest project; tests import sibling packages from
+// source through the "@pipewell/source" export condition, so no build step runs first.
+const repoRoot = fileURLToPath(new URL('.', import.meta.url));
+const projectDirs = ['packages', 'apps', 'examples']
+  .map((group) => join(repoRoot, group))
+  .flatMap((group) =>
+    existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : [],
+  )
+  .filter((dir) => existsSync(join(dir, 'src')));
+
+const conditions = ['@pipewell/source', ...defaultServerConditions];
+
+export default defineConfig({
+  resolve: { conditions },
+  ssr: { resolve: { conditions } },
+  test: {
+    projects: projectDirs.map((dir) => ({
+      extends: true,
+      test: {
+        name: basename(dir),
+        root: dir,
+        include: ['src/**/*.test.ts'],
+        typecheck: { enabled: true, include: ['src/**/*.test-d.ts'], tsconfig: 'tsconfig.json' },
+      },
+    })),
+  },
+});
