@@ -44,9 +44,9 @@ export class RetryError extends Error {
   /** Why retrying stopped. */
   readonly reason: RetryGiveUpReason;
   /**
-   * Milliseconds from the first call to giving up, on the policy's clock. A call on the fast path
-   * (no signal, hooks, time limits or `retryOnResult`) skips the clock read before its first
-   * attempt, so there this counts from the first failure.
+   * Milliseconds from the first call to giving up, on the policy's clock. A call with no signal,
+   * hooks, `maxElapsedMs`, `attemptTimeoutMs` or `retryOnResult` skips the clock read before its
+   * first attempt (it is the cheapest path), so there this counts from the first failure.
    */
   readonly elapsedMs: number;
 

@@ -54,6 +54,34 @@ class AttemptContext implements RetryContext {
   }
 }
 
+const notAborted: unique symbol = Symbol('notAborted');
+
+/**
+ * The context of an attempt with a timeout. Its signal is made only if the function reads it:
+ * adding an abort listener costs microseconds, so the timer settles the attempt directly and
+ * aborts the signal only when one exists.
+ */
+class TimedAttemptContext implements RetryContext {
+  readonly attempt: number;
+  #controller: AbortController | undefined;
+  #reason: unknown = notAborted;
+  constructor(attempt: number) {
+    this.attempt = attempt;
+  }
+  get signal(): AbortSignal {
+    if (this.#controller === undefined) {
+      this.#controller = new AbortController();
+      if (this.#reason !== notAborted) this.#controller.abort(this.#reason);
+    }
+    return this.#controller.signal;
+  }
+  abort(reason: unknown): void {
+    if (this.#reason !== notAborted) return;
+    this.#reason = reason;
+    this.#controller?.abort(reason);
+  }
+}
+
 function noop(): void {}
 
 /** Marks "no first error": the loop makes the first call itself. */
@@ -92,8 +120,9 @@ function raceAbort<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
 class Policy<T> implements RetryPolicy<T> {
   readonly options: ParsedRetryOptions;
   /**
-   * Whether a call without a signal can take the allocation-light path: no clock read, no
-   * controller, one derived promise. Only when nothing needs the first call's start time.
+   * Whether a call without a signal can take the allocation-light path: one derived promise, no
+   * abort listener, and no clock read unless attempts are timed. Hooks, maxElapsedMs and
+   * retryOnResult need the full loop.
    */
   readonly #fast: boolean;
   readonly #recordSuccess: (<R>(value: R) => R) | undefined;
@@ -105,7 +134,6 @@ class Policy<T> implements RetryPolicy<T> {
       options.onSuccess === undefined &&
       options.onGiveUp === undefined &&
       options.onRetry === undefined &&
-      options.attemptTimeoutMs === undefined &&
       options.retryOnResult === undefined;
     const { budget } = options;
     this.#recordSuccess =
@@ -127,15 +155,24 @@ class Policy<T> implements RetryPolicy<T> {
       if (signal.aborted) return Promise.reject(signal.reason);
     } else if (this.#fast) {
       // The success path of a plain policy: one call, one derived promise, no clock read.
-      let result: R | PromiseLike<R>;
-      try {
-        result = fn(new AttemptContext(1, undefined));
-      } catch (error) {
-        return this.#run(fn, undefined, undefined, error);
+      let promise: Promise<R>;
+      // A timed attempt can be long, so elapsed time then counts from the call; the clock read
+      // is small beside the timer.
+      let start: number | undefined;
+      if (this.options.attemptTimeoutMs === undefined) {
+        let result: R | PromiseLike<R>;
+        try {
+          result = fn(new AttemptContext(1, undefined));
+        } catch (error) {
+          return this.#run(fn, undefined, undefined, error);
+        }
+        promise = result instanceof Promise ? (result as Promise<R>) : Promise.resolve(result);
+      } else {
+        start = this.options.clock.now();
+        promise = this.#attempt(fn, 1, undefined);
       }
-      const promise = result instanceof Promise ? (result as Promise<R>) : Promise.resolve(result);
       return promise.then(this.#recordSuccess as ((value: R) => R) | undefined, (error: unknown) =>
-        this.#run(fn, undefined, undefined, error),
+        this.#run(fn, undefined, start, error),
       );
     }
     return this.#run(fn, signal, this.options.clock.now(), noFailure);
@@ -147,24 +184,40 @@ class Policy<T> implements RetryPolicy<T> {
       const result = invoke(fn, new AttemptContext(attempt, signal));
       return signal === undefined ? result : raceAbort(result, signal);
     }
-    // Only a per-attempt timeout needs its own controller.
-    const controller = new AbortController();
-    const onOuterAbort = (): void => controller.abort(signal?.reason);
-    signal?.addEventListener('abort', onOuterAbort, { once: true });
-    const timer = this.options.clock.setTimeout(
-      () => controller.abort(new AttemptTimeoutError(attempt, timeoutMs)),
-      timeoutMs,
-    );
-    const settled = raceAbort(
-      invoke(fn, new AttemptContext(attempt, controller.signal)),
-      controller.signal,
-    );
-    const cleanup = (): void => {
-      timer.clear();
-      signal?.removeEventListener('abort', onOuterAbort);
-    };
-    settled.then(cleanup, cleanup);
-    return settled;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    return new Promise<R>((resolve, reject) => {
+      const context = new TimedAttemptContext(attempt);
+      let settled = false;
+      const finish = (): void => {
+        settled = true;
+        timer.clear();
+        signal?.removeEventListener('abort', onAbort);
+      };
+      const fail = (reason: unknown): void => {
+        if (settled) return;
+        finish();
+        context.abort(reason);
+        reject(reason);
+      };
+      const onAbort = (): void => fail(signal?.reason);
+      const timer = this.options.clock.setTimeout(
+        () => fail(new AttemptTimeoutError(attempt, timeoutMs)),
+        timeoutMs,
+      );
+      signal?.addEventListener('abort', onAbort, { once: true });
+      invoke(fn, context).then(
+        (value) => {
+          if (settled) return;
+          finish();
+          resolve(value);
+        },
+        (error: unknown) => {
+          if (settled) return;
+          finish();
+          reject(error);
+        },
+      );
+    });
   }
 
   /**

@@ -207,6 +207,44 @@ describe('retry', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
+  it('gives a timed-out attempt an aborted signal even when it reads the signal late', async () => {
+    const clock = createVirtualClock();
+    let readLate: (() => AbortSignal) | undefined;
+    const result = retry(
+      (context) => {
+        readLate = () => context.signal;
+        return new Promise<never>(() => {});
+      },
+      { clock, attemptTimeoutMs: 100, maxAttempts: 1 },
+    );
+    await clock.runAll(result);
+    await expect(result).rejects.toThrow(
+      'Gave up after 1 attempt: Attempt 1 timed out after 100 ms',
+    );
+    const signal = readLate?.();
+    expect(signal?.aborted).toBe(true);
+    expect(AttemptTimeoutError.isInstance(signal?.reason)).toBe(true);
+  });
+
+  it('aborts a timed attempt at once when the caller aborts', async () => {
+    const clock = createVirtualClock();
+    const controller = new AbortController();
+    let seen: AbortSignal | undefined;
+    const result = retry(
+      ({ signal }) => {
+        seen = signal;
+        return new Promise<never>(() => {});
+      },
+      { clock, attemptTimeoutMs: 10_000, signal: controller.signal },
+    );
+    await clock.advance(5);
+    controller.abort(new Error('operator stop'));
+    await expect(result).rejects.toThrow('operator stop');
+    expect(seen?.aborted).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
   it('gives up with AttemptTimeoutErrors when every attempt hangs', async () => {
     const clock = createVirtualClock();
     const result = retry(() => new Promise<never>(() => {}), {
