@@ -7,7 +7,7 @@ import { defineConfig } from 'vitest/config';
 // Every workspace folder with a src/ is a vitest project; tests import sibling packages from
 // source through the "@pipewell/source" export condition, so no build step runs first.
 const repoRoot = fileURLToPath(new URL('.', import.meta.url));
-const projectDirs = ['packages', 'apps', 'examples']
+const projectDirs = ['packages', 'apps', 'examples', 'tools']
   .map((group) => join(repoRoot, group))
   .flatMap((group) =>
     existsSync(group) ? readdirSync(group).map((name) => join(group, name)) : [],

@@ -1,6 +1,6 @@
 import { createVirtualClock } from '@pipewell/retry';
 import { describe, expect, it } from 'vitest';
-import { demoFaults, demoGameIds, runDemo } from './demo.js';
+import { demoFaults, demoGameIds, oddsGameIds, runDemo } from './demo.js';
 import { boxScoreFor } from './provider.js';
 
 describe('flaky-http example', () => {
@@ -32,5 +32,12 @@ describe('flaky-http example', () => {
     expect(result.requests).toBe(expectedRequests);
     // Game 4's 429 asked for a 1 s wait; nothing else waits that long.
     expect(result.elapsedMs).toBeGreaterThanOrEqual(1000);
+
+    // The odds outage: three failures open the breaker, retry waits out the open period, the
+    // probe finds the service back, and the other games go straight through.
+    expect(result.outage.lines.map((line) => line.gameId)).toEqual(oddsGameIds);
+    expect(result.outage.breakerEvents).toEqual(['open', 'half-open', 'closed']);
+    expect(result.outage.refusedByBreaker).toBeGreaterThanOrEqual(1);
+    expect(result.outage.providerRequests).toBe(3 + oddsGameIds.length);
   });
 });

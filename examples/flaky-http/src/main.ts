@@ -19,5 +19,17 @@ console.log(
   `\n${loaded} of ${result.games.length} games loaded with ${result.requests} requests in ${Math.round(result.elapsedMs)} ms; ` +
     'transient faults were retried, the missing game failed at once.',
 );
+
+const { outage } = result;
+console.log(
+  '\nodds during a 0.4 s outage of the odds service, through retry around a circuit breaker:\n',
+);
+for (const { gameId, pointsLine } of outage.lines)
+  console.log(`  game ${gameId}  points line ${pointsLine}`);
+console.log(
+  `\nbreaker: ${outage.breakerEvents.join(' -> ')}; ${outage.refusedByBreaker} call(s) refused without touching the ` +
+    `provider; ${outage.providerRequests} odds requests in all.`,
+);
+
 // One game is missing on purpose; anything else failing means the example is broken.
-if (loaded !== result.games.length - 1) process.exitCode = 1;
+if (loaded !== result.games.length - 1 || outage.lines.length !== 4) process.exitCode = 1;

@@ -15,8 +15,10 @@ export interface BoxScore {
 
 export interface FlakyProvider {
   readonly url: string;
-  /** How many requests each game id received. */
+  /** How many box-score requests each game id received. */
   readonly requests: ReadonlyMap<number, number>;
+  /** How many odds requests reached the provider. */
+  readonly oddsRequests: () => number;
   close(): Promise<void>;
 }
 
@@ -36,13 +38,31 @@ export function boxScoreFor(gameId: number): BoxScore {
 /**
  * Start a provider on 127.0.0.1 that fails each game's first requests as `faults` says, then
  * answers `GET /v1/box_scores/:id`. A `'missing'` game answers 404 every time, like a game the
- * real provider lost for a day.
+ * real provider lost for a day. `GET /v1/odds/:id` answers 503 while `oddsDown()` is true: a
+ * whole-service outage.
  */
 export async function startFlakyProvider(
   faults: ReadonlyMap<number, readonly Fault[]>,
+  oddsDown: () => boolean = () => false,
 ): Promise<FlakyProvider> {
   const requests = new Map<number, number>();
+  let oddsRequests = 0;
   const server: Server = createServer((req, res) => {
+    const odds = /^\/v1\/odds\/(\d+)$/.exec(req.url ?? '');
+    if (odds !== null) {
+      oddsRequests++;
+      if (oddsDown()) {
+        res.writeHead(503, { 'content-type': 'text/plain' }).end('odds service down');
+        return;
+      }
+      const gameId = Number(odds[1]);
+      res
+        .writeHead(200, { 'content-type': 'application/json' })
+        .end(
+          JSON.stringify({ data: { game_id: gameId, player_points_line: 20.5 + (gameId % 7) } }),
+        );
+      return;
+    }
     const match = /^\/v1\/box_scores\/(\d+)$/.exec(req.url ?? '');
     if (match === null) {
       res.writeHead(404).end();
@@ -78,6 +98,7 @@ export async function startFlakyProvider(
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
+    oddsRequests: () => oddsRequests,
     close: () =>
       new Promise<void>((resolve, reject) => {
         server.closeAllConnections();

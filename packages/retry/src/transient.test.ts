@@ -36,6 +36,7 @@ describe('isTransientError', () => {
       }),
     ],
     ['attempt timeout', new AttemptTimeoutError(1, 100)],
+    ['an error that says transient: true', shaped({ transient: true })],
     ['AbortSignal.timeout reason', new DOMException('timed out', 'TimeoutError')],
     [
       'fetch failed caused by ECONNRESET',
@@ -58,6 +59,7 @@ describe('isTransientError', () => {
       'an abort wrapping a transient cause',
       Object.assign(new Error('aborted'), { name: 'AbortError', cause: shaped({ code: 14 }) }),
     ],
+    ['an error that says transient: false', shaped({ transient: false })],
     ['a string', 'ECONNRESET'],
     ['null', null],
     ['undefined', undefined],

@@ -68,6 +68,8 @@ function hasTransientReason(errors: unknown): boolean {
 }
 
 function isTransientOne(error: Bag): boolean {
+  // An explicit `transient: true` (as on CircuitOpenError) is the error's own word.
+  if (error.transient === true) return true;
   if (AttemptTimeoutError.isInstance(error)) return true;
   if (error.name === 'TimeoutError') return true;
   if (isTransientCode(error.code)) return true;
@@ -92,7 +94,8 @@ function isTransientOne(error: Bag): boolean {
  * (ECONNRESET, ETIMEDOUT, EAI_AGAIN, ECONNREFUSED, socket hang up, undici socket errors), HTTP
  * 408/429/500/502/503/504 (read from `status`, `statusCode`, `code` or `response.status`), gRPC
  * UNAVAILABLE, DEADLINE_EXCEEDED, RESOURCE_EXHAUSTED, ABORTED and INTERNAL (by name or number),
- * Google API reasons backendError, rateLimitExceeded and userRateLimitExceeded, and timeouts.
+ * Google API reasons backendError, rateLimitExceeded and userRateLimitExceeded, timeouts, and
+ * any error with `transient: true` (such as `CircuitOpenError` from `@pipewell/circuit-breaker`).
  * Follows `cause` a few levels, so `fetch failed` caused by ECONNRESET counts.
  *
  * Aborts (`AbortError`) are never transient: the caller asked to stop.

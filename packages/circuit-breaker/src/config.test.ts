@@ -1,0 +1,130 @@
+import { describe, expect, it } from 'vitest';
+import { breakerConfigFromEnv, breakerEnvVariables } from './config.js';
+import { BreakerConfigError } from './errors.js';
+
+function configError(make: () => unknown): BreakerConfigError {
+  try {
+    make();
+  } catch (error) {
+    if (BreakerConfigError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a BreakerConfigError');
+}
+
+describe('breakerConfigFromEnv', () => {
+  it('uses the original defaults: 5 failures, 5 minutes open, one trial call', () => {
+    const { config, sources } = breakerConfigFromEnv('bigquery', {}, {});
+    expect(config).toEqual({
+      policy: 'consecutive',
+      failureThreshold: 5,
+      windowSize: 10,
+      windowMs: 60_000,
+      failureRateThreshold: 0.5,
+      minimumCalls: 10,
+      slowCallMs: undefined,
+      openTimeoutMs: 300_000,
+      halfOpenMaxCalls: 1,
+      successThreshold: 1,
+      minInstances: 1,
+      syncIntervalMs: 10_000,
+      probeLeaseMs: 60_000,
+    });
+    expect(sources.failureThreshold).toEqual({ from: 'built-in' });
+  });
+
+  it('reads the original variable names, per breaker first, and says where each value came from', () => {
+    const { config, sources } = breakerConfigFromEnv(
+      'bigquery-loads',
+      { halfOpenMaxCalls: 3, failureThreshold: 8 },
+      {
+        CIRCUIT_BREAKER_THRESHOLD: '4',
+        CIRCUIT_BREAKER_TIMEOUT_MINUTES: '10',
+        CIRCUIT_BREAKER_BIGQUERY_LOADS_TIMEOUT_MINUTES: '2.5',
+        CIRCUIT_BREAKER_OTHER_THRESHOLD: '99',
+      },
+    );
+    expect(config.failureThreshold).toBe(4);
+    expect(config.openTimeoutMs).toBe(150_000);
+    expect(config.halfOpenMaxCalls).toBe(3);
+    expect(config.successThreshold).toBe(3);
+    expect(sources.failureThreshold).toEqual({
+      from: 'env',
+      variable: 'CIRCUIT_BREAKER_THRESHOLD',
+    });
+    expect(sources.openTimeoutMs).toEqual({
+      from: 'env',
+      variable: 'CIRCUIT_BREAKER_BIGQUERY_LOADS_TIMEOUT_MINUTES',
+    });
+    expect(sources.halfOpenMaxCalls).toEqual({ from: 'defaults' });
+    expect(sources.successThreshold).toEqual({ from: 'defaults' });
+  });
+
+  it('lists every variable a breaker reads', () => {
+    const variables = breakerEnvVariables('featureStore');
+    expect(variables.failureThreshold).toEqual([
+      'CIRCUIT_BREAKER_FEATURE_STORE_THRESHOLD',
+      'CIRCUIT_BREAKER_THRESHOLD',
+    ]);
+    expect(variables.openTimeoutMs).toEqual([
+      'CIRCUIT_BREAKER_FEATURE_STORE_TIMEOUT_MINUTES',
+      'CIRCUIT_BREAKER_TIMEOUT_MINUTES',
+    ]);
+    expect(Object.keys(variables)).toHaveLength(13);
+  });
+
+  it.each([
+    [
+      { CIRCUIT_BREAKER_THRESHOLD: 'five' },
+      'CIRCUIT_BREAKER_THRESHOLD',
+      'must be a whole number (got "five")',
+    ],
+    [
+      { CIRCUIT_BREAKER_X_THRESHOLD: '2.5' },
+      'CIRCUIT_BREAKER_X_THRESHOLD',
+      'must be a whole number (got "2.5")',
+    ],
+    [
+      { CIRCUIT_BREAKER_THRESHOLD: '0' },
+      'CIRCUIT_BREAKER_THRESHOLD',
+      'environment variable CIRCUIT_BREAKER_THRESHOLD is invalid',
+    ],
+    [
+      { CIRCUIT_BREAKER_TIMEOUT_MINUTES: '' },
+      'CIRCUIT_BREAKER_TIMEOUT_MINUTES',
+      'must be a number (got "")',
+    ],
+    [
+      { CIRCUIT_BREAKER_X_TIMEOUT_MINUTES: '-1' },
+      'CIRCUIT_BREAKER_X_TIMEOUT_MINUTES',
+      'is invalid',
+    ],
+    [{ CIRCUIT_BREAKER_POLICY: 'random' }, 'CIRCUIT_BREAKER_POLICY', '(got "random")'],
+    [{ CIRCUIT_BREAKER_FAILURE_RATE: '1.5' }, 'CIRCUIT_BREAKER_FAILURE_RATE', 'is invalid'],
+    [
+      { CIRCUIT_BREAKER_SUCCESS_THRESHOLD: '2' },
+      'CIRCUIT_BREAKER_SUCCESS_THRESHOLD',
+      'cannot exceed halfOpenMaxCalls (1)',
+    ],
+  ])('fails loudly on %j naming the variable', (env, variable, message) => {
+    const error = configError(() => breakerConfigFromEnv('x', {}, env));
+    expect(error.source).toBe(variable);
+    expect(error.message).toContain(message);
+    expect(error.message).toContain(variable);
+  });
+
+  it('names options from code too', () => {
+    expect(configError(() => breakerConfigFromEnv('x', { openTimeoutMs: 0 }, {})).source).toBe(
+      'openTimeoutMs',
+    );
+    const window = configError(() =>
+      breakerConfigFromEnv(
+        'x',
+        { policy: 'countWindow', failureThreshold: 20, windowSize: 10 },
+        {},
+      ),
+    );
+    expect(window.message).toContain('failureThreshold (20) cannot exceed windowSize (10)');
+    expect(configError(() => breakerConfigFromEnv('--', {}, {})).source).toBe('name');
+  });
+});

@@ -1,0 +1,120 @@
+import { Firestore } from '@google-cloud/firestore';
+import {
+  type RunningEmulator,
+  requireEmulators,
+  startFirestoreEmulator,
+} from '@pipewell/emulators';
+import { createVirtualClock } from '@pipewell/retry';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { type CircuitBreaker, createCircuitBreaker } from './breaker.js';
+import { createFirestoreStore } from './firestore.js';
+import { storeContract } from './testing/store-contract.js';
+
+const available = requireEmulators('@pipewell/circuit-breaker Firestore store');
+
+describe.skipIf(!available)('createFirestoreStore against the Firestore emulator', () => {
+  let emulator: RunningEmulator;
+  let firestore: Firestore;
+
+  beforeAll(async () => {
+    // No metadata-server probing: there is no Google Cloud here, only the emulator.
+    process.env.METADATA_SERVER_DETECTION = 'none';
+    emulator = await startFirestoreEmulator({ projectId: 'demo-circuit-breaker' });
+    firestore = new Firestore({
+      projectId: emulator.projectId,
+      host: '127.0.0.1',
+      port: emulator.port,
+      ssl: false,
+      customHeaders: { Authorization: 'Bearer owner' },
+    });
+  }, 90_000);
+
+  afterAll(async () => {
+    await firestore?.terminate();
+    await emulator?.stop();
+  });
+
+  describe('the store contract', () => {
+    // Emulator transactions are slow under contention, so fewer racers than in memory.
+    storeContract(() => createFirestoreStore({ firestore, collection: 'contract' }), {
+      concurrency: 5,
+    });
+  });
+
+  it('reports a malformed document naming its path', async () => {
+    await firestore.collection('breakers').doc('broken').set({ version: 'one', state: 'open' });
+    const store = createFirestoreStore({ firestore, collection: 'breakers' });
+    await expect(store.get('broken')).rejects.toThrow(
+      'Firestore document breakers/broken is not a breaker record (bad version)',
+    );
+  });
+
+  it('rejects construction without a Firestore instance', () => {
+    expect(() => createFirestoreStore({} as never)).toThrow('needs { firestore }');
+  });
+
+  it('lets two breakers trip and recover together', async () => {
+    const clock = createVirtualClock({ now: Date.parse('2026-11-25T00:00:00Z') });
+    const store = createFirestoreStore({ firestore, collection: 'fleet' });
+    const make = (instanceId: string): CircuitBreaker =>
+      createCircuitBreaker({
+        name: 'bigquery',
+        store,
+        clock,
+        instanceId,
+        failureThreshold: 2,
+        openTimeoutMs: 60_000,
+        syncIntervalMs: 600_000,
+        env: {},
+      });
+    const a = make('instance-a');
+    const b = make('instance-b');
+    try {
+      const boom = (): Promise<never> => Promise.reject(new Error('backend down'));
+      for (let i = 0; i < 2; i++) await expect(a.execute(boom)).rejects.toThrow('backend down');
+      expect(a.state).toBe('open');
+      // Let a's background write reach Firestore, then b reads the fleet state.
+      await vi.waitFor(async () => expect((await store.get('bigquery'))?.state).toBe('open'), {
+        timeout: 10_000,
+      });
+      await b.sync();
+      expect(b.state).toBe('open');
+      const untouched = vi.fn(async () => 'x');
+      await expect(b.execute(untouched)).rejects.toMatchObject({
+        name: 'CircuitOpenError',
+        breakerName: 'bigquery',
+      });
+      expect(untouched).not.toHaveBeenCalled();
+
+      await clock.advance(60_000);
+      // Both instances get a call when the open period ends; exactly one takes the probe lease
+      // (a Firestore transaction), the other is refused while the probe runs.
+      let release: (value: string) => void = () => {};
+      const probe = vi.fn(() => new Promise<string>((resolve) => (release = resolve)));
+      const calls = [a.execute(probe), b.execute(probe)];
+      const refused = await Promise.race(
+        calls.map((call) =>
+          call.then(
+            () => undefined,
+            (error: unknown) => error,
+          ),
+        ),
+      );
+      expect(refused).toMatchObject({ name: 'CircuitOpenError', breakerName: 'bigquery' });
+      expect(probe).toHaveBeenCalledTimes(1);
+      expect((await store.get('bigquery'))?.state).toBe('half-open');
+      release('rows');
+      const outcomes = await Promise.allSettled(calls);
+      expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'rejected']);
+      await vi.waitFor(async () => expect((await store.get('bigquery'))?.state).toBe('closed'), {
+        timeout: 10_000,
+      });
+      await a.sync();
+      await b.sync();
+      expect([a.state, b.state]).toEqual(['closed', 'closed']);
+      await expect(b.execute(async () => 'after')).resolves.toBe('after');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+});

@@ -1,0 +1,28 @@
+import { describe, expect, it } from 'vitest';
+import { createMemoryStore } from './store.js';
+import { storeContract } from './testing/store-contract.js';
+
+describe('createMemoryStore: the store contract', () => {
+  storeContract(() => createMemoryStore());
+});
+
+describe('createMemoryStore', () => {
+  it('hands out copies, so callers cannot change stored records', async () => {
+    const store = createMemoryStore();
+    const written = await store.recordOutcome('a', { instanceId: 'i', at: 1, windowMs: 10 });
+    (written.trips as Record<string, number>).i = 999;
+    expect((await store.get('a'))?.trips).toEqual({ i: 1 });
+    expect(store.snapshot()).toEqual({ a: { ...written, trips: { i: 1 } } });
+  });
+
+  it('fails every call while failWith is set', async () => {
+    const store = createMemoryStore();
+    store.failWith(new Error('unavailable'));
+    await expect(store.get('a')).rejects.toThrow('unavailable');
+    await expect(store.recordOutcome('a', { instanceId: 'i', at: 1, windowMs: 1 })).rejects.toThrow(
+      'unavailable',
+    );
+    store.failWith(undefined);
+    await expect(store.get('a')).resolves.toBeUndefined();
+  });
+});
