@@ -12,6 +12,8 @@ export {
   RetryError,
   RetryOptionsError,
 } from './errors.js';
+export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';
 export type {
   GiveUpEvent,
   GiveUpReason,

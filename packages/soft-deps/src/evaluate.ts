@@ -1,0 +1,263 @@
+import type { DependencyKind, DependencyMap, ResolvedUpstream } from './map.js';
+
+/** What a processor may do: run, run with some soft inputs incomplete, or not run. */
+export type Decision = 'proceed' | 'degraded' | 'blocked';
+
+/**
+ * One upstream's verdict: `complete` (100%), `partial` (a soft upstream at or above its
+ * threshold), `insufficient` (below what its kind needs), `error` (coverage could not be measured).
+ */
+export type UpstreamStatus = 'complete' | 'partial' | 'insufficient' | 'error';
+
+/** One upstream's measured coverage and verdict. */
+export interface UpstreamResult {
+  readonly name: string;
+  readonly kind: DependencyKind;
+  /** The coverage it needs (1 for hard upstreams). */
+  readonly threshold: number;
+  readonly expected: number | null;
+  readonly actual: number | null;
+  /** actual / expected, capped at 1; null when it could not be measured. */
+  readonly coverage: number | null;
+  readonly status: UpstreamStatus;
+  readonly reason: string;
+}
+
+/** The outcome of {@link evaluateDependencies}. */
+export interface DependencyDecision {
+  readonly processorName: string;
+  readonly dataDate: string;
+  readonly decision: Decision;
+  /** The lowest upstream coverage (the weakest link), or null when none was measured. */
+  readonly coverage: number | null;
+  readonly perUpstream: readonly UpstreamResult[];
+  /** Why, in words: the first line states the decision. */
+  readonly reasons: readonly string[];
+}
+
+/** Options for {@link evaluateDependencies}. */
+export interface EvaluateOptions {
+  /** The soft threshold, overriding the map's (per-upstream thresholds still win). @default map threshold (0.8) */
+  readonly threshold?: number;
+  /** The largest share of records this run may process degraded. @default the processor's or map's, else none */
+  readonly degradationBudget?: number;
+  /** Treat every upstream as hard: the original all-or-nothing check. @default false */
+  readonly strict?: boolean;
+  /** Aborts the coverage functions; evaluation then rejects with the reason. */
+  readonly signal?: AbortSignal;
+}
+
+const rank: Readonly<Record<Decision, number>> = { proceed: 0, degraded: 1, blocked: 2 };
+
+/** Order decisions from best to worst: proceed < degraded < blocked. */
+export function compareDecisions(a: Decision, b: Decision): number {
+  return rank[a] - rank[b];
+}
+
+function percent(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
+}
+
+function isCount(value: unknown): value is number {
+  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+async function measure(
+  upstream: ResolvedUpstream,
+  threshold: number,
+  processorName: string,
+  dataDate: string,
+  signal: AbortSignal | undefined,
+): Promise<UpstreamResult> {
+  const base = { name: upstream.name, kind: upstream.kind, threshold };
+  const error = (reason: string): UpstreamResult => ({
+    ...base,
+    expected: null,
+    actual: null,
+    coverage: null,
+    status: 'error',
+    reason: `${upstream.name}: ${reason}`,
+  });
+  if (upstream.coverage === undefined) {
+    return error(`no coverage source named "${upstream.source}" is registered`);
+  }
+  let counts: unknown;
+  try {
+    counts = await upstream.coverage(dataDate, { processorName, upstream: upstream.name, signal });
+  } catch (thrown) {
+    if (signal?.aborted) throw signal.reason;
+    return error(`coverage check failed: ${messageOf(thrown)}`);
+  }
+  const { expected, actual } = (counts ?? {}) as { expected?: unknown; actual?: unknown };
+  if (!isCount(expected) || !isCount(actual)) {
+    return error(
+      `coverage check returned invalid counts (expected ${String(expected)}, actual ${String(actual)}); both must be numbers >= 0`,
+    );
+  }
+  if (expected === 0) {
+    return {
+      ...error(
+        `expected 0 records for ${dataDate}: coverage cannot be measured (is the schedule loaded?)`,
+      ),
+      expected,
+      actual,
+    };
+  }
+  const coverage = Math.min(1, actual / expected);
+  const measured = `${actual} of ${expected} (${percent(coverage)})`;
+  const over = actual > expected ? `; ${actual - expected} more than expected` : '';
+  if (coverage >= 1) {
+    return {
+      ...base,
+      expected,
+      actual,
+      coverage,
+      status: 'complete',
+      reason: `${upstream.name}: complete, ${measured}${over}`,
+    };
+  }
+  if (upstream.kind === 'soft' && threshold < 1 && coverage >= threshold) {
+    return {
+      ...base,
+      expected,
+      actual,
+      coverage,
+      status: 'partial',
+      reason: `${upstream.name}: soft, ${measured}, at or above its ${percent(threshold)} threshold`,
+    };
+  }
+  return {
+    ...base,
+    expected,
+    actual,
+    coverage,
+    status: 'insufficient',
+    reason:
+      threshold >= 1
+        ? `${upstream.name}: ${upstream.kind === 'hard' ? 'hard' : 'required'}, ${measured}, needs 100%`
+        : `${upstream.name}: soft, ${measured}, below its ${percent(threshold)} threshold`,
+  };
+}
+
+function blocked(processorName: string, dataDate: string, reason: string): DependencyDecision {
+  return {
+    processorName,
+    dataDate,
+    decision: 'blocked',
+    coverage: null,
+    perUpstream: [],
+    reasons: [`blocked: ${reason}`],
+  };
+}
+
+/**
+ * Decide whether `processorName` may run for `dataDate` from its upstreams' coverage:
+ * - `blocked` when a hard upstream is below 100%, a soft one below its threshold, or a coverage
+ *   check fails (throws, returns negative or non-numeric counts, or expects 0 records);
+ * - `degraded` when every upstream passes but some soft one is below 100%, unless the share of
+ *   records that would be degraded passes the degradation budget (then `blocked`);
+ * - `proceed` when every upstream is complete.
+ *
+ * Bad input never throws: an unknown processor, for example, is a `blocked` decision with a
+ * reason. Only an abort through `options.signal` rejects.
+ *
+ * @example
+ * ```ts
+ * const { decision, reasons } = await evaluateDependencies(map, 'player_game_summary', '2026-01-24');
+ * if (decision === 'blocked') await alerts.send({ title: 'player_game_summary blocked', lines: reasons });
+ * ```
+ */
+export async function evaluateDependencies(
+  map: DependencyMap,
+  processorName: string,
+  dataDate: string,
+  options: EvaluateOptions = {},
+): Promise<DependencyDecision> {
+  options.signal?.throwIfAborted();
+  const processor =
+    typeof processorName === 'string' ? map?.processors?.get(processorName) : undefined;
+  if (processor === undefined) {
+    return blocked(
+      String(processorName),
+      dataDate,
+      `unknown processor "${String(processorName)}": it is not in the dependency map`,
+    );
+  }
+  if (typeof dataDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(dataDate)) {
+    return blocked(
+      processorName,
+      String(dataDate),
+      `the data date must be YYYY-MM-DD (got ${JSON.stringify(dataDate)})`,
+    );
+  }
+  const override = options.threshold;
+  if (override !== undefined && !(override > 0 && override <= 1)) {
+    return blocked(
+      processorName,
+      dataDate,
+      `the threshold must be in (0, 1] (got ${String(override)})`,
+    );
+  }
+  const budget = options.degradationBudget ?? processor.degradationBudget;
+  if (budget !== undefined && !(budget >= 0 && budget <= 1)) {
+    return blocked(
+      processorName,
+      dataDate,
+      `the degradation budget must be in [0, 1] (got ${String(budget)})`,
+    );
+  }
+
+  const perUpstream = await Promise.all(
+    processor.upstreams.map((upstream) => {
+      const threshold =
+        options.strict || upstream.kind === 'hard' ? 1 : (override ?? upstream.threshold);
+      return measure(upstream, threshold, processorName, dataDate, options.signal);
+    }),
+  );
+
+  const measured = perUpstream
+    .map((result) => result.coverage)
+    .filter((c): c is number => c !== null);
+  const coverage = measured.length === 0 ? null : Math.min(...measured);
+  const failing = perUpstream.filter(
+    (result) => result.status === 'insufficient' || result.status === 'error',
+  );
+  const partial = perUpstream.filter((result) => result.status === 'partial');
+
+  let decision: Decision;
+  const reasons: string[] = [];
+  if (perUpstream.length === 0) {
+    decision = 'proceed';
+    reasons.push('proceed: no upstream dependencies');
+  } else if (failing.length > 0) {
+    decision = 'blocked';
+    reasons.push(
+      `blocked: ${failing.length} of ${perUpstream.length} upstreams not ready`,
+      ...failing.map((r) => r.reason),
+    );
+  } else if (partial.length > 0) {
+    // Records lacking some soft input: at least as many as the least covered upstream misses.
+    const degradedShare = Math.max(...partial.map((r) => 1 - (r.coverage ?? 0)));
+    if (budget !== undefined && degradedShare > budget) {
+      decision = 'blocked';
+      reasons.push(
+        `blocked: about ${percent(degradedShare)} of records would be degraded, over the run's degradation budget of ${percent(budget)}`,
+        ...partial.map((r) => r.reason),
+      );
+    } else {
+      decision = 'degraded';
+      reasons.push(
+        `degraded: ${partial.length} soft upstream(s) incomplete`,
+        ...partial.map((r) => r.reason),
+      );
+    }
+  } else {
+    decision = 'proceed';
+    reasons.push(`proceed: all ${perUpstream.length} upstreams complete`);
+  }
+  return { processorName, dataDate, decision, coverage, perUpstream, reasons };
+}

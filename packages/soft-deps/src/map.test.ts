@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateDependencies } from './evaluate.js';
+import { createDependencyMap, DependencyMapError, parseDependencyMap } from './map.js';
+
+// A slice of the original system's map, as a JSON config names its coverage sources.
+const nbaMapJson = JSON.stringify({
+  threshold: 0.8,
+  processors: {
+    player_game_summary: {
+      upstreams: {
+        nbac_gamebook_player_stats: {
+          kind: 'hard',
+          coverage: 'gamebook_rows',
+          description: 'NBA.com gamebook',
+        },
+        bdl_player_boxscores: { kind: 'soft', coverage: 'boxscore_rows' },
+        odds_api_player_points_props: { kind: 'soft', threshold: 0.5, coverage: 'props_rows' },
+      },
+    },
+    player_daily_cache: {
+      degradationBudget: 0.05,
+      upstreams: { player_game_summary: { kind: 'hard', coverage: 'summary_rows' } },
+    },
+  },
+});
+
+function mapError(make: () => unknown): DependencyMapError {
+  try {
+    make();
+  } catch (error) {
+    if (DependencyMapError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a DependencyMapError');
+}
+
+describe('dependency maps', () => {
+  it('load from JSON with coverage sources registered in code', async () => {
+    const map = parseDependencyMap(nbaMapJson, {
+      sources: {
+        gamebook_rows: () => ({ expected: 10, actual: 10 }),
+        boxscore_rows: async () => ({ expected: 240, actual: 230 }),
+        props_rows: async () => ({ expected: 100, actual: 60 }),
+        summary_rows: () => ({ expected: 240, actual: 240 }),
+      },
+    });
+    expect(map.problems).toEqual([]);
+    expect(
+      map.processors
+        .get('player_game_summary')
+        ?.upstreams.map((u) => [u.name, u.kind, u.threshold]),
+    ).toEqual([
+      ['nbac_gamebook_player_stats', 'hard', 1],
+      ['bdl_player_boxscores', 'soft', 0.8],
+      ['odds_api_player_points_props', 'soft', 0.5],
+    ]);
+    const decision = await evaluateDependencies(map, 'player_game_summary', '2026-01-24');
+    expect(decision.decision).toBe('degraded');
+    expect(map.processors.get('player_daily_cache')?.degradationBudget).toBe(0.05);
+  });
+
+  it.each([
+    [
+      { processors: { p: { upstreams: { u: { kind: 'firm', coverage: 'x' } } } } },
+      'processors.p.upstreams.u.kind',
+    ],
+    [
+      { processors: { p: { upstreams: { u: { coverage: 'x', threshold: 1.5 } } } } },
+      'processors.p.upstreams.u.threshold',
+    ],
+    [
+      { processors: { p: { upstreams: { u: { coverage: 42 } } } } },
+      'processors.p.upstreams.u.coverage',
+    ],
+    [{ processors: { p: { upstream: {} } } }, 'processors.p'],
+    [{ threshold: 0, processors: {} }, 'threshold'],
+    [{}, 'processors'],
+  ])('reject %j naming %s', (config, path) => {
+    const error = mapError(() => createDependencyMap(config as never));
+    expect(error.path).toBe(path);
+    expect(error.message).toContain(`dependency map at ${path}: `);
+  });
+
+  it('say which unknown keys a processor has', () => {
+    expect(
+      mapError(() => createDependencyMap({ processors: { p: { upstream: {} } } } as never)).message,
+    ).toContain('(upstream)');
+  });
+
+  it('reject text that is not JSON', () => {
+    expect(mapError(() => parseDependencyMap('{ processors: ')).message).toContain(
+      'is not valid JSON',
+    );
+  });
+});

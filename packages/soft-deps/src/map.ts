@@ -1,0 +1,256 @@
+import { z } from 'zod';
+
+/** Counts a coverage function reports for one upstream and data date. */
+export interface Coverage {
+  /** Records the upstream should have (games scheduled, players expected). */
+  readonly expected: number;
+  /** Records it has. */
+  readonly actual: number;
+}
+
+/** What a coverage function is told besides the data date. */
+export interface CoverageContext {
+  readonly processorName: string;
+  readonly upstream: string;
+  readonly signal: AbortSignal | undefined;
+}
+
+/** Measure one upstream's coverage for a data date (a COUNT query, a file listing). */
+export type CoverageFunction = (
+  dataDate: string,
+  context: CoverageContext,
+) => Coverage | Promise<Coverage>;
+
+/** `hard`: must be complete; `soft`: may proceed at or above the threshold. */
+export type DependencyKind = 'hard' | 'soft';
+
+const coverageRef = z.union([
+  z.string().min(1).describe('The name of a coverage source registered in code'),
+  z
+    .custom<CoverageFunction>((value) => typeof value === 'function', 'expected a function')
+    .describe('A coverage function'),
+]);
+
+const upstreamSchema = z
+  .object({
+    kind: z
+      .enum(['hard', 'soft'])
+      .default('soft')
+      .describe('hard: needs 100%; soft: proceeds at the threshold'),
+    threshold: z
+      .number()
+      .gt(0)
+      .max(1)
+      .optional()
+      .describe("This upstream's own soft threshold (0-1]"),
+    coverage: coverageRef,
+    description: z.string().optional().describe('What the upstream is, for people reading reasons'),
+  })
+  .strict();
+
+const processorSchema = z
+  .object({
+    upstreams: z.record(z.string().min(1), upstreamSchema).default({}),
+    threshold: z.number().gt(0).max(1).optional().describe("This processor's soft threshold (0-1]"),
+    degradationBudget: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('The largest share of records a run may process degraded before it is blocked'),
+  })
+  .strict();
+
+const mapSchema = z
+  .object({
+    threshold: z.number().gt(0).max(1).default(0.8).describe('The default soft threshold (0-1]'),
+    degradationBudget: z
+      .number()
+      .min(0)
+      .max(1)
+      .optional()
+      .describe('The default degradation budget (0-1)'),
+    processors: z.record(z.string().min(1), processorSchema),
+  })
+  .strict();
+
+/** One upstream in a dependency map config. */
+export interface UpstreamConfig {
+  /** @default 'soft' */
+  readonly kind?: DependencyKind | undefined;
+  /** This upstream's soft threshold, in (0, 1]. @default the processor's, else the map's */
+  readonly threshold?: number | undefined;
+  /** A coverage function, or (in JSON) the name of one registered with `sources`. */
+  readonly coverage: string | CoverageFunction;
+  readonly description?: string | undefined;
+}
+
+/** One processor in a dependency map config. */
+export interface ProcessorConfig {
+  /** @default {} */
+  readonly upstreams?: Readonly<Record<string, UpstreamConfig>> | undefined;
+  readonly threshold?: number | undefined;
+  readonly degradationBudget?: number | undefined;
+}
+
+/** A dependency map as written in a JSON or TS config. */
+export interface DependencyMapConfig {
+  /** @default 0.8 */
+  readonly threshold?: number | undefined;
+  readonly degradationBudget?: number | undefined;
+  readonly processors: Readonly<Record<string, ProcessorConfig>>;
+}
+
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+type Assert<T extends true> = T;
+// biome-ignore lint/correctness/noUnusedVariables: a compile-time check that the types match the schema
+type ConfigMatchesSchema = Assert<Same<DependencyMapConfig, z.input<typeof mapSchema>>>;
+
+/** A resolved upstream: its coverage function found, its threshold settled. */
+export interface ResolvedUpstream {
+  readonly name: string;
+  readonly kind: DependencyKind;
+  /** The soft threshold (1 for hard upstreams). */
+  readonly threshold: number;
+  /** Undefined when the config names a source that was not registered (evaluation then blocks). */
+  readonly coverage: CoverageFunction | undefined;
+  readonly source: string | undefined;
+  readonly description: string | undefined;
+}
+
+/** A resolved processor. */
+export interface ResolvedProcessor {
+  readonly name: string;
+  readonly upstreams: readonly ResolvedUpstream[];
+  readonly degradationBudget: number | undefined;
+}
+
+/** A validated dependency map. Create one with {@link createDependencyMap}. */
+export interface DependencyMap {
+  readonly threshold: number;
+  readonly processors: ReadonlyMap<string, ResolvedProcessor>;
+  /** Problems that block the affected processors at evaluation (such as an unregistered source). */
+  readonly problems: readonly string[];
+}
+
+const mapErrorMarker = Symbol.for('@pipewell/soft-deps.DependencyMapError');
+
+/** Thrown for a dependency map that does not fit the schema; `path` says where. */
+export class DependencyMapError extends TypeError {
+  override readonly name = 'DependencyMapError';
+  /** Where in the config, such as `processors.player_game_summary.upstreams.gamebook.kind`. */
+  readonly path: string;
+
+  constructor(path: string, message: string) {
+    super(`@pipewell/soft-deps: dependency map ${path === '' ? '' : `at ${path}: `}${message}`);
+    this.path = path;
+  }
+
+  /** True for any `DependencyMapError`, even from another installed copy of this package. */
+  static isInstance(error: unknown): error is DependencyMapError {
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[mapErrorMarker] === true
+    );
+  }
+}
+Object.defineProperty(DependencyMapError.prototype, mapErrorMarker, { value: true });
+
+/** Options for {@link createDependencyMap}. */
+export interface DependencyMapOptions {
+  /** Coverage functions by name, for configs (JSON) that name them. */
+  readonly sources?: Readonly<Record<string, CoverageFunction>>;
+}
+
+/**
+ * Validate a dependency map config (from TS, or parsed JSON) and resolve its coverage sources.
+ * A config that does not fit the schema throws {@link DependencyMapError} naming the path; a
+ * source that is not registered is listed in `problems` and blocks its processor at evaluation.
+ *
+ * @example
+ * ```ts
+ * const map = createDependencyMap(
+ *   {
+ *     processors: {
+ *       player_game_summary: {
+ *         upstreams: {
+ *           gamebook: { kind: 'hard', coverage: 'gamebook_rows' },
+ *           odds_props: { kind: 'soft', coverage: 'odds_rows' },
+ *         },
+ *       },
+ *     },
+ *   },
+ *   { sources: { gamebook_rows: countGamebookRows, odds_rows: countOddsRows } },
+ * );
+ * ```
+ */
+export function createDependencyMap(
+  config: DependencyMapConfig,
+  options: DependencyMapOptions = {},
+): DependencyMap {
+  const parsed = mapSchema.safeParse(config);
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0];
+    const path = (issue?.path ?? []).map(String).join('.');
+    const unknownKeys =
+      issue?.code === 'unrecognized_keys'
+        ? ` (${(issue as { keys?: string[] }).keys?.join(', ')})`
+        : '';
+    throw new DependencyMapError(path, `${issue?.message ?? 'invalid'}${unknownKeys}`);
+  }
+  const sources = options.sources ?? {};
+  const problems: string[] = [];
+  const processors = new Map<string, ResolvedProcessor>();
+  for (const [name, processor] of Object.entries(parsed.data.processors)) {
+    const upstreams: ResolvedUpstream[] = [];
+    for (const [upstreamName, upstream] of Object.entries(processor.upstreams)) {
+      const source = typeof upstream.coverage === 'string' ? upstream.coverage : undefined;
+      const coverage =
+        typeof upstream.coverage === 'function'
+          ? upstream.coverage
+          : Object.hasOwn(sources, upstream.coverage)
+            ? sources[upstream.coverage]
+            : undefined;
+      if (coverage === undefined) {
+        problems.push(
+          `${name}: upstream ${upstreamName} names coverage source "${source}", which is not registered`,
+        );
+      }
+      upstreams.push({
+        name: upstreamName,
+        kind: upstream.kind,
+        threshold:
+          upstream.kind === 'hard'
+            ? 1
+            : (upstream.threshold ?? processor.threshold ?? parsed.data.threshold),
+        coverage,
+        source,
+        description: upstream.description,
+      });
+    }
+    processors.set(name, {
+      name,
+      upstreams,
+      degradationBudget: processor.degradationBudget ?? parsed.data.degradationBudget,
+    });
+  }
+  return { threshold: parsed.data.threshold, processors, problems };
+}
+
+/**
+ * Parse a dependency map from JSON text, then {@link createDependencyMap}. Bad JSON throws
+ * {@link DependencyMapError} too.
+ */
+export function parseDependencyMap(
+  json: string,
+  options: DependencyMapOptions = {},
+): DependencyMap {
+  let config: unknown;
+  try {
+    config = JSON.parse(json);
+  } catch (error) {
+    throw new DependencyMapError('', `is not valid JSON (${(error as Error).message})`);
+  }
+  return createDependencyMap(config as DependencyMapConfig, options);
+}
