@@ -14,11 +14,14 @@ const projectDirs = ['packages', 'apps', 'examples', 'tools']
   )
   .filter((dir) => existsSync(join(dir, 'src')));
 
-const conditions = ['@pipewell/source', ...defaultServerConditions];
+// No 'module' condition or main field: some dependencies (@opentelemetry/api, under the Google
+// clients) ship an ESM build with extensionless imports that only bundlers can load, and tests run
+// dependencies in Node as Node would.
+const conditions = ['@pipewell/source', ...defaultServerConditions.filter((c) => c !== 'module')];
 
 export default defineConfig({
-  resolve: { conditions },
-  ssr: { resolve: { conditions } },
+  resolve: { conditions, mainFields: ['main'] },
+  ssr: { resolve: { conditions, externalConditions: conditions, mainFields: ['main'] } },
   test: {
     projects: projectDirs.map((dir) => ({
       extends: true,

@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { ClientConfigError, resolveProjectId } from './project.js';
+
+describe('resolveProjectId', () => {
+  it('reads GCP_PROJECT_ID, then GCP_PROJECT, then GOOGLE_CLOUD_PROJECT, then the option', () => {
+    expect(
+      resolveProjectId({
+        env: { GCP_PROJECT_ID: 'a', GCP_PROJECT: 'b', GOOGLE_CLOUD_PROJECT: 'c' },
+        projectId: 'd',
+      }),
+    ).toBe('a');
+    expect(resolveProjectId({ env: { GCP_PROJECT: 'b', GOOGLE_CLOUD_PROJECT: 'c' } })).toBe('b');
+    expect(resolveProjectId({ env: { GOOGLE_CLOUD_PROJECT: 'c' } })).toBe('c');
+    expect(resolveProjectId({ env: { GCP_PROJECT_ID: '  ' }, projectId: 'd' })).toBe('d');
+  });
+
+  it('has no default project: it names the variables instead', () => {
+    let error: unknown;
+    try {
+      resolveProjectId({ env: {} });
+    } catch (e) {
+      error = e;
+    }
+    expect(ClientConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toBe(
+      '@pipewell/clients: no Google Cloud project: set GCP_PROJECT_ID, GCP_PROJECT, GOOGLE_CLOUD_PROJECT or pass { projectId }',
+    );
+  });
+});
