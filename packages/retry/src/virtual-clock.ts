@@ -22,9 +22,10 @@ export interface VirtualClock extends Clock {
   /** Jump to the next pending timer and run it (and any due at the same instant). Returns false when none is pending. */
   next(): Promise<boolean>;
   /**
-   * Run timers until none is pending, or, when `promise` is given, until it settles. While the
-   * promise is waiting on real I/O (a loopback server, an emulator) with no timer pending, this
-   * yields to the event loop in real time, for at most 30 s in all. Throws after `maxTimers` timers
+   * Run timers until none is pending, or, when `promise` is given, until it settles. With a
+   * promise, each jump in virtual time waits a real millisecond first, and while the promise waits
+   * on real I/O (a loopback server, an emulator) with no timer pending, this yields to the event
+   * loop in real time, for at most 30 s in all. Throws after `maxTimers` timers
    * (default 10 000), which catches a loop that keeps scheduling forever.
    */
   runAll(promise?: Promise<unknown>, maxTimers?: number): Promise<void>;
@@ -133,6 +134,13 @@ export function createVirtualClock(options: VirtualClockOptions = {}): VirtualCl
       for (let ran = 0; !settled; ) {
         if (ran >= maxTimers) {
           throw new Error(`VirtualClock.runAll: still scheduling after ${maxTimers} timers`);
+        }
+        if (promise !== undefined && clock.pendingTimers > 0) {
+          // Give real I/O in flight (a loopback server answering) a moment before time jumps,
+          // so a timeout timer does not fire ahead of a response that is already on its way.
+          await new Promise<void>((resolve) => setTimeout(resolve, 1));
+          await drainMicrotasks();
+          if (settled) break;
         }
         if (await clock.next()) {
           ran++;
