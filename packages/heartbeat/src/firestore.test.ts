@@ -63,7 +63,7 @@ describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore
     const docs = await firestore.collection('processor_heartbeats').get();
     expect(docs.size).toBe(1);
     expect(await store.get({ ...key, runId: 'absent' })).toBeUndefined();
-  });
+  }, 30_000);
 
   it('lists by status, processor and date with equality filters', async () => {
     const store = createFirestoreHeartbeatStore({ firestore, collection: 'listing' });
@@ -83,7 +83,7 @@ describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore
         .map((r) => r.runId)
         .sort(),
     ).toEqual(['a', 'b']);
-  });
+  }, 30_000);
 
   it('claims a stale run once, in a transaction, and never a stopped one', async () => {
     const store = createFirestoreHeartbeatStore({ firestore, collection: 'claims' });
@@ -100,7 +100,7 @@ describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore
       staleAt: 5_000,
     });
     expect(await store.claimStale({ ...key, runId: 'done' }, claim)).toBe(false);
-  });
+  }, 30_000);
 
   it('reports a malformed document naming its path', async () => {
     await firestore.collection('broken').doc('x').set({ status: 'sleeping' });
@@ -108,7 +108,7 @@ describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore
     await expect(store.listRuns({})).rejects.toThrow(
       'Firestore document broken/x is not a heartbeat record (bad status)',
     );
-  });
+  }, 30_000);
 
   it('carries a heartbeat and a stale monitor end to end', async () => {
     const store = createFirestoreHeartbeatStore({ firestore, collection: 'e2e' });
