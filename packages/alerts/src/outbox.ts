@@ -22,6 +22,7 @@ export interface AlertOutbox {
   put(entry: OutboxEntry): Promise<void>;
   /** Every entry, oldest first. */
   list(): Promise<OutboxEntry[]>;
+  /** Drop the entry with this id (delivered); no error if it is gone. */
   remove(id: string): Promise<void>;
 }
 

@@ -14,6 +14,7 @@ export interface AlertSink {
   readonly name: string;
   /** Values this sink holds that must never be logged (its webhook URL, a token). */
   readonly secrets?: readonly string[];
+  /** Deliver one alert, retrying as the sink sees fit; reject when it could not be delivered. */
   send(alert: Alert, context: { readonly signal?: AbortSignal }): Promise<void>;
 }
 

@@ -108,6 +108,7 @@ export interface CircuitBreaker {
   ): () => void;
   /** Stop background syncing, wait for store writes in flight, drop listeners. Later calls reject. */
   close(): Promise<void>;
+  /** The same as {@link CircuitBreaker.close}, for `await using`. */
   [Symbol.asyncDispose](): Promise<void>;
 }
 

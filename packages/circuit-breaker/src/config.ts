@@ -209,7 +209,7 @@ export function envName(name: string): string {
 /** The variables a breaker named `name` reads, most specific first, for each setting. */
 export function breakerEnvVariables(
   name: string,
-): Readonly<Record<Key, readonly [string, string]>> {
+): Readonly<Record<keyof BreakerConfig, readonly [string, string]>> {
   const prefix = envName(name);
   return Object.fromEntries(
     keys.map((key) => {

@@ -30,6 +30,7 @@ export interface QuorumGateDetails {
 /** A gate over which processors completed. */
 export interface QuorumGate {
   readonly options: Required<QuorumGateOptions>;
+  /** Decide from the names of the processors that completed. */
   evaluate(completed: Iterable<string>): GateResult<QuorumGateDetails>;
 }
 
@@ -141,6 +142,7 @@ export interface ShareGateDetails {
 /** A gate over the share of bad items. */
 export interface ShareGate {
   readonly options: Required<ShareGateOptions>;
+  /** Decide from how many items there are and which (or how many) are bad. */
   evaluate(input: ShareGateInput): GateResult<ShareGateDetails>;
 }
 

@@ -15,8 +15,11 @@ import { applyOutcome } from './record.js';
  *   returns what it wrote.
  */
 export interface BreakerStateStore {
+  /** The record last written for `name`, or undefined if none was. */
   get(name: string): Promise<BreakerRecord | undefined>;
+  /** Write `next` only if the stored version is `expectedVersion` (0: no record); says whether it wrote. */
   compareAndSet(name: string, expectedVersion: number, next: BreakerRecord): Promise<boolean>;
+  /** Atomically replace the record with `applyOutcome(current, outcome)`; resolves with what it wrote. */
   recordOutcome(name: string, outcome: BreakerOutcome): Promise<BreakerRecord>;
 }
 

@@ -200,6 +200,7 @@ export interface InsertOptions<RowType> {
   readonly insertIdOf?: (row: RowType, index: number) => string;
   /** Checked for every row before anything is sent; a mismatch throws naming the row. */
   readonly schema?: {
+    /** Validate one row (a zod schema's method). */
     safeParse(row: unknown): {
       success: boolean;
       error?: { issues: ReadonlyArray<{ path: PropertyKey[]; message: string }> };

@@ -17,6 +17,7 @@ import { ClientConfigError, resolveProjectId } from './project.js';
  * does anything else with the same shape.
  */
 export interface MessageSchema<T> {
+  /** Validate a message without throwing (a zod schema's method). */
   safeParse(data: unknown):
     | { success: true; data: T }
     | {

@@ -30,7 +30,9 @@ export interface FirestoreHeartbeatRecord extends HeartbeatRecord {
 
 /** The Firestore store: its records also carry `serverUpdatedAt`. */
 export interface FirestoreHeartbeatStore extends HeartbeatStore {
+  /** The run's record, with `serverUpdatedAt`, or undefined. */
   get(key: RunKey): Promise<FirestoreHeartbeatRecord | undefined>;
+  /** The records matching every given field, with `serverUpdatedAt`. */
   listRuns(filter: RunFilter): Promise<FirestoreHeartbeatRecord[]>;
 }
 

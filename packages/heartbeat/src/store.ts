@@ -14,9 +14,13 @@ import { runKeyId } from './record.js';
  *   it returns whether it did. A run that stopped first is never claimed: completion wins.
  */
 export interface HeartbeatStore {
+  /** Merge `fields` into the run's record, creating it if absent. */
   upsert(key: RunKey, fields: HeartbeatFields): Promise<void>;
+  /** The run's record, or undefined. */
   get(key: RunKey): Promise<HeartbeatRecord | undefined>;
+  /** The records matching every given field of `filter`, in any order. */
   listRuns(filter: RunFilter): Promise<HeartbeatRecord[]>;
+  /** Atomically mark a still-running, silent run `stale`; says whether it did (completion wins). */
   claimStale(key: RunKey, claim: StaleClaim): Promise<boolean>;
 }
 

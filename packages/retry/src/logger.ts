@@ -4,9 +4,13 @@
  * Packages never log through `console`.
  */
 export interface Logger {
+  /** Detail for debugging. */
   debug(fields: object, message?: string): void;
+  /** Something worth knowing happened. */
   info(fields: object, message?: string): void;
+  /** Something went wrong and was handled (a retried write, a skipped run). */
   warn(fields: object, message?: string): void;
+  /** Something went wrong and was not handled, or was lost. */
   error(fields: object, message?: string): void;
 }
 

@@ -124,21 +124,37 @@ export interface RetryPolicyOptions<T = unknown> {
 
 /** The validated form of {@link RetryPolicyOptions} a policy runs on. */
 export interface ParsedRetryOptions {
+  /** Total calls, counting the first. */
   readonly maxAttempts: number;
+  /** The first retry's delay before jitter. */
   readonly baseDelayMs: number;
+  /** The largest delay before jitter. */
   readonly maxDelayMs: number;
+  /** How delays are spread. */
   readonly jitter: Jitter;
+  /** The shape of delays before jitter (exponential when a delay function is given). */
   readonly shape: 'exponential' | 'constant';
+  /** The custom delay function, if one was given as `backoff`. */
   readonly delayFunction: DelayFunction | undefined;
+  /** The time limit from the first call. */
   readonly maxElapsedMs: number;
+  /** The per-attempt timeout, if any. */
   readonly attemptTimeoutMs: number | undefined;
+  /** Whether an error is worth another attempt. */
   readonly retryOn: (error: unknown, attempt: number) => boolean;
+  /** Whether a result means "try again", if set. */
   readonly retryOnResult: ((result: never, attempt: number) => boolean) | undefined;
+  /** The shared retry budget, if any. */
   readonly budget: RetryBudget | undefined;
+  /** The clock for delays and elapsed time. */
   readonly clock: Clock;
+  /** The random source for jitter. */
   readonly random: () => number;
+  /** Called before each wait. */
   readonly onRetry: ((event: RetryEvent) => void) | undefined;
+  /** Called when a call ends in failure. */
   readonly onGiveUp: ((event: GiveUpEvent) => void) | undefined;
+  /** Called when a call succeeds. */
   readonly onSuccess: ((event: SuccessEvent<never>) => void) | undefined;
 }
 

@@ -10,6 +10,7 @@ export interface DecisionRecord extends DependencyDecision {
 
 /** Where degraded and blocked decisions go (the app stores them for its dashboard). */
 export interface DecisionSink {
+  /** Keep one degraded or blocked decision. */
   record(entry: DecisionRecord): Promise<void>;
 }
 

@@ -1,0 +1,112 @@
+// A consumer service: uses every package's main export the way a user would, from the packed
+// tarballs. Compiled to ESM and to CommonJS, and run in both.
+import assert from 'node:assert/strict';
+import { createAlerter, createMemorySink } from '@pipewell/alerts';
+import { CircuitOpenError, createCircuitBreaker, quorumGate } from '@pipewell/circuit-breaker';
+import { ClientConfigError, resolveProjectId } from '@pipewell/clients';
+import { createMemoryHeartbeatStore, findStaleRuns, startHeartbeat } from '@pipewell/heartbeat';
+import {
+  createRetryPolicy,
+  createVirtualClock,
+  isTransientError,
+  RetryError,
+  retry,
+} from '@pipewell/retry';
+import { createDependencyMap, evaluateDependencies } from '@pipewell/soft-deps';
+import * as retryV1 from 'retry-v1';
+import * as retryV2 from 'retry-v2';
+
+async function main(): Promise<void> {
+  // retry
+  let calls = 0;
+  const clock = createVirtualClock();
+  const result = retry(
+    async () => {
+      calls++;
+      if (calls < 3) throw Object.assign(new Error('busy'), { status: 503 });
+      return 42;
+    },
+    { clock, jitter: 'none', baseDelayMs: 10 },
+  );
+  await clock.runAll(result);
+  const answer: number = await result;
+  assert.equal(answer, 42);
+  assert.equal(isTransientError(Object.assign(new Error('x'), { code: 14 })), true);
+  const exhausted = await createRetryPolicy({ maxAttempts: 1 })
+    .execute(async () => {
+      throw Object.assign(new Error('down'), { status: 503 });
+    })
+    .catch((error: unknown) => error);
+  assert.equal(RetryError.isInstance(exhausted), true);
+
+  // circuit-breaker
+  const breaker = createCircuitBreaker({ name: 'consumer', failureThreshold: 1, env: {} });
+  await breaker.execute(() => Promise.reject(new Error('boom'))).catch(() => {});
+  const refused = await breaker.execute(async () => 'never').catch((error: unknown) => error);
+  assert.equal(CircuitOpenError.isInstance(refused), true);
+  assert.equal(quorumGate({ of: ['a', 'b', 'c'], minComplete: 2 }).evaluate(['a', 'b']).open, true);
+  await breaker.close();
+
+  // heartbeat
+  const store = createMemoryHeartbeatStore();
+  const heartbeat = startHeartbeat({
+    processorName: 'p',
+    dataDate: '2026-01-24',
+    runId: 'r',
+    store,
+  });
+  heartbeat.beat({ rows: 1 });
+  await heartbeat.stop('succeeded');
+  assert.deepEqual(await findStaleRuns(store, { staleAfterMs: 1, now: Date.now() + 60_000 }), []);
+
+  // soft-deps
+  const map = createDependencyMap({
+    processors: {
+      p: { upstreams: { u: { kind: 'soft', coverage: () => ({ expected: 10, actual: 9 }) } } },
+    },
+  });
+  assert.equal((await evaluateDependencies(map, 'p', '2026-01-24')).decision, 'degraded');
+
+  // clients (the main entry needs no Google SDK)
+  assert.equal(resolveProjectId({ env: { GCP_PROJECT_ID: 'demo-consumer' } }), 'demo-consumer');
+  assert.equal(
+    ClientConfigError.isInstance(
+      (() => {
+        try {
+          resolveProjectId({ env: {} });
+        } catch (e) {
+          return e;
+        }
+      })(),
+    ),
+    true,
+  );
+
+  // alerts
+  const memory = createMemorySink();
+  const alerter = createAlerter({ sinks: [memory] });
+  await alerter.alert({ severity: 'info', title: 'consumer ok' });
+  assert.equal(memory.alerts.length, 1);
+  await alerter.close();
+
+  // Two versions installed side by side: each works, and errors from one are recognised by the
+  // other through the Symbol.for marker, though instanceof cannot see across copies.
+  const v1 = await retryV1
+    .createRetryPolicy({ maxAttempts: 1 })
+    .execute(async () => {
+      throw Object.assign(new Error('v1 down'), { status: 503 });
+    })
+    .catch((error: unknown) => error);
+  assert.equal(v1 instanceof retryV2.RetryError, false);
+  assert.equal(retryV2.RetryError.isInstance(v1), true);
+  assert.equal(retryV1.RetryError.isInstance(exhausted), true);
+
+  console.log(
+    `consumer (${typeof require === 'function' ? 'commonjs' : 'esm'}): every package works`,
+  );
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exitCode = 1;
+});
