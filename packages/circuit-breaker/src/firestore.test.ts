@@ -1,5 +1,6 @@
 import { Firestore } from '@google-cloud/firestore';
 import {
+  firestoreSettings,
   type RunningEmulator,
   requireEmulators,
   startFirestoreEmulator,
@@ -17,16 +18,8 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
   let firestore: Firestore;
 
   beforeAll(async () => {
-    // No metadata-server probing: there is no Google Cloud here, only the emulator.
-    process.env.METADATA_SERVER_DETECTION = 'none';
     emulator = await startFirestoreEmulator({ projectId: 'demo-circuit-breaker' });
-    firestore = new Firestore({
-      projectId: emulator.projectId,
-      host: '127.0.0.1',
-      port: emulator.port,
-      ssl: false,
-      customHeaders: { Authorization: 'Bearer owner' },
-    });
+    firestore = new Firestore(firestoreSettings(emulator));
   }, 90_000);
 
   afterAll(async () => {

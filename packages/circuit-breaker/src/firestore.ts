@@ -58,25 +58,14 @@ function toRecord(snapshot: DocumentSnapshot, path: string): BreakerRecord | und
       `@pipewell/circuit-breaker: Firestore document ${path} is not a breaker record (bad ${problem})`,
     );
   }
-  const record = data as unknown as BreakerRecord;
-  return {
-    version: record.version,
-    state: record.state,
-    openedAt: record.openedAt,
-    halfOpenAt: record.halfOpenAt,
-    lease:
-      record.lease === null
-        ? null
-        : { holder: record.lease.holder, expiresAt: record.lease.expiresAt },
-    isolated: record.isolated,
-    trips: { ...record.trips },
-    updatedAt: record.updatedAt,
-    updatedBy: record.updatedBy,
-  };
+  return plainRecord(data as unknown as BreakerRecord);
 }
 
-/** A plain object Firestore stores as is (no undefined fields, no class instances). */
-function toData(record: BreakerRecord): Record<string, unknown> {
+/**
+ * Exactly the record's fields, as plain data: what Firestore stores (no undefined fields, no
+ * class instances) and what a read hands back (no Firestore extras).
+ */
+function plainRecord(record: BreakerRecord): BreakerRecord {
   return {
     version: record.version,
     state: record.state,
@@ -138,7 +127,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions): BreakerSta
       return firestore.runTransaction(async (transaction) => {
         const current = toRecord(await transaction.get(doc), doc.path);
         if ((current?.version ?? 0) !== expectedVersion) return false;
-        transaction.set(doc, toData(next));
+        transaction.set(doc, plainRecord(next));
         return true;
       });
     },
@@ -146,7 +135,7 @@ export function createFirestoreStore(options: FirestoreStoreOptions): BreakerSta
       const doc = ref(name);
       return firestore.runTransaction(async (transaction) => {
         const next = applyOutcome(toRecord(await transaction.get(doc), doc.path), outcome);
-        transaction.set(doc, toData(next));
+        transaction.set(doc, plainRecord(next));
         return next;
       });
     },

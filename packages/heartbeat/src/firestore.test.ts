@@ -1,5 +1,6 @@
 import { Firestore } from '@google-cloud/firestore';
 import {
+  firestoreSettings,
   type RunningEmulator,
   requireEmulators,
   startFirestoreEmulator,
@@ -17,15 +18,8 @@ describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore
   let firestore: Firestore;
 
   beforeAll(async () => {
-    process.env.METADATA_SERVER_DETECTION = 'none';
     emulator = await startFirestoreEmulator({ projectId: 'demo-heartbeat' });
-    firestore = new Firestore({
-      projectId: emulator.projectId,
-      host: '127.0.0.1',
-      port: emulator.port,
-      ssl: false,
-      customHeaders: { Authorization: 'Bearer owner' },
-    });
+    firestore = new Firestore(firestoreSettings(emulator));
   }, 90_000);
 
   afterAll(async () => {

@@ -198,3 +198,25 @@ export function startPubSubEmulator(options: EmulatorOptions = {}): Promise<Runn
     options,
   );
 }
+
+/**
+ * The settings that point `new Firestore(...)` (from `@google-cloud/firestore`) at a running
+ * emulator, with the emulator's owner credentials.
+ */
+export function firestoreSettings(emulator: RunningEmulator): {
+  projectId: string;
+  host: string;
+  port: number;
+  ssl: false;
+  customHeaders: Record<string, string>;
+} {
+  // No metadata-server probing: there is no Google Cloud here, only the emulator.
+  process.env.METADATA_SERVER_DETECTION = 'none';
+  return {
+    projectId: emulator.projectId,
+    host: '127.0.0.1',
+    port: emulator.port,
+    ssl: false,
+    customHeaders: { Authorization: 'Bearer owner' },
+  };
+}
