@@ -7,6 +7,7 @@ import {
   type BigQueryParamType,
   column,
   ident,
+  inferType,
   isSqlQuery,
   type SqlIdentifier,
   type SqlQuery,
@@ -397,26 +398,21 @@ export async function mergeRows(
   await query(statement, queryOptions);
 }
 
-function inferColumnType(rows: ReadonlyArray<Record<string, unknown>>, name: string): string {
-  const value = rows.find((row) => row[name] !== null && row[name] !== undefined)?.[name];
-  switch (typeof value) {
-    case 'string':
-      return 'STRING';
-    case 'boolean':
-      return 'BOOL';
-    case 'bigint':
-      return 'INT64';
-    case 'number':
-      return rows.every(
-        (row) => row[name] === null || row[name] === undefined || Number.isInteger(row[name]),
-      )
-        ? 'INT64'
-        : 'FLOAT64';
-    default:
-      if (value instanceof Date) return 'TIMESTAMP';
-      throw new ClientConfigError(
-        'types',
-        `cannot infer the type of column ${JSON.stringify(name)}: give it in { types }`,
-      );
+function inferColumnType(
+  rows: ReadonlyArray<Record<string, unknown>>,
+  name: string,
+): BigQueryParamType {
+  // The column's values typed like an array parameter: one type, INT64 widening to FLOAT64.
+  const values = rows
+    .map((row) => row[name])
+    .filter((value) => value !== null && value !== undefined);
+  const type = inferType(values, `column ${JSON.stringify(name)}`);
+  const element = Array.isArray(type) ? type[0] : undefined;
+  if (element === undefined) {
+    throw new ClientConfigError(
+      'types',
+      `cannot infer the type of column ${JSON.stringify(name)}: give it in { types }`,
+    );
   }
+  return element;
 }

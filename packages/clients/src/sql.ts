@@ -135,7 +135,8 @@ function isMarked(value: unknown, marker: symbol): boolean {
   );
 }
 
-function inferType(value: unknown, where: string): BigQueryParamType | undefined {
+/** The parameter type of a value (undefined for a plain object: a STRUCT the client infers). */
+export function inferType(value: unknown, where: string): BigQueryParamType | undefined {
   switch (typeof value) {
     case 'string':
       return 'STRING';
