@@ -2,6 +2,7 @@ export type { Backoff, DelayContext, DelayFunction, Jitter } from './backoff.js'
 export { applyJitter, backoffCeiling } from './backoff.js';
 export type { RetryBudget, RetryBudgetOptions } from './budget.js';
 export { createRetryBudget } from './budget.js';
+export { calendarDateProblem, isCalendarDate } from './calendar-date.js';
 export type { Clock, ClockTimer } from './clock.js';
 export { systemClock } from './clock.js';
 export { retryable } from './decorator.js';
