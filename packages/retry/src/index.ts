@@ -23,6 +23,7 @@ export type {
   RetryPolicyOptions,
   SuccessEvent,
 } from './options.js';
+export { isPermanentError } from './permanent.js';
 export type { Retryable, RetryContext, RetryPolicy } from './policy.js';
 export { createRetryPolicy } from './policy.js';
 export type {

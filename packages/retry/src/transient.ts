@@ -34,11 +34,14 @@ const transientGoogleReasons = new Set([
   'userRateLimitExceeded',
 ]);
 
-const MAX_CAUSE_DEPTH = 5;
+/** @internal How many `cause` links the classifiers follow. */
+export const MAX_CAUSE_DEPTH = 5;
 
-type Bag = Record<string, unknown>;
+/** @internal */
+export type Bag = Record<string, unknown>;
 
-function isBag(value: unknown): value is Bag {
+/** @internal */
+export function isBag(value: unknown): value is Bag {
   return typeof value === 'object' && value !== null;
 }
 
@@ -67,7 +70,8 @@ function hasTransientReason(errors: unknown): boolean {
   return errors.some((entry) => isBag(entry) && transientGoogleReasons.has(entry.reason as string));
 }
 
-function isTransientOne(error: Bag): boolean {
+/** @internal Shared with isPermanentError, which must never call a transient error permanent. */
+export function isTransientOne(error: Bag): boolean {
   // An explicit `transient: true` (as on CircuitOpenError) is the error's own word.
   if (error.transient === true) return true;
   if (AttemptTimeoutError.isInstance(error)) return true;
