@@ -28,7 +28,7 @@ export function isCalendarDate(value: unknown): value is string {
   const month = Number(match[2]);
   const day = Number(match[3]);
   if (month < 1 || month > 12 || day < 1) return false;
-  const last = month === 2 && isLeapYear(year) ? 29 : daysInMonth[month - 1]!;
+  const last = month === 2 && isLeapYear(year) ? 29 : (daysInMonth[month - 1] ?? 0);
   return day <= last;
 }
 
