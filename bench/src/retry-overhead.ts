@@ -10,6 +10,8 @@ const work = async (): Promise<number> => 1;
 const pipewellPolicy = createRetryPolicy();
 const pipewellOptions = { maxAttempts: 3 };
 const pipewellTimed = createRetryPolicy({ attemptTimeoutMs: 10_000 });
+// Presets set maxElapsedMs, which costs one clock read per call and nothing else.
+const pipewellPreset = createRetryPolicy({ preset: 'bigquery', env: {} });
 const callerSignal = new AbortController().signal;
 const cockatielPolicy = cockatielRetry(handleAll, {
   maxAttempts: 2,
@@ -22,6 +24,7 @@ const results = await measure([
   { name: 'pipewell retry(fn, options)', call: () => retry(work, pipewellOptions) },
   { name: 'pipewell policy.execute(fn)', call: () => pipewellPolicy.execute(work) },
   { name: 'pipewell execute(fn), attemptTimeoutMs', call: () => pipewellTimed.execute(work) },
+  { name: 'pipewell execute(fn), bigquery preset', call: () => pipewellPreset.execute(work) },
   { name: 'pipewell execute(fn, signal)', call: () => pipewellPolicy.execute(work, callerSignal) },
   { name: 'cockatiel retry policy.execute(fn)', call: () => cockatielPolicy.execute(work) },
   { name: 'p-retry pRetry(fn, { retries: 2 })', call: () => pRetry(work, { retries: 2 }) },

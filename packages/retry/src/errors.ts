@@ -1,12 +1,22 @@
-/** Why {@link RetryError} gave up. */
-export type RetryGiveUpReason = 'maxAttempts' | 'maxElapsed' | 'budgetExhausted';
+/**
+ * Why {@link RetryError} gave up: attempts ran out, the next wait would pass `maxElapsedMs`, a
+ * server's wait hint was longer than `maxRetryAfterMs`, or the retry budget was empty.
+ */
+export type RetryGiveUpReason = 'maxAttempts' | 'maxElapsed' | 'maxRetryAfter' | 'budgetExhausted';
+
+/**
+ * How many of the most recent errors a {@link RetryError} keeps besides the first one.
+ * @internal
+ */
+export const KEPT_RECENT_ERRORS = 10;
 
 const retryErrorMarker = Symbol.for('@pipewell/retry.RetryError');
 const attemptTimeoutMarker = Symbol.for('@pipewell/retry.AttemptTimeoutError');
 const resultMarker = Symbol.for('@pipewell/retry.RetryableResultError');
 const optionsMarker = Symbol.for('@pipewell/retry.RetryOptionsError');
 
-function hasMarker(error: unknown, marker: symbol): boolean {
+/** @internal The `isInstance` check of every error here: a `Symbol.for` marker, not the prototype. */
+export function hasMarker(error: unknown, marker: symbol): boolean {
   return (
     typeof error === 'object' &&
     error !== null &&
@@ -16,10 +26,19 @@ function hasMarker(error: unknown, marker: symbol): boolean {
 
 /** Fields of a {@link RetryError}. */
 export interface RetryErrorDetails {
+  /** How many times the function was called. */
   readonly attempts: number;
+  /**
+   * The errors kept, oldest first, the last one being the last attempt's. Fewer than `attempts`
+   * means the ones in between were dropped (see {@link RetryError.droppedErrors}).
+   */
   readonly errors: readonly unknown[];
+  /** Why retrying stopped. */
   readonly reason: RetryGiveUpReason;
+  /** Milliseconds from the first call (or first failure) to giving up. */
   readonly elapsedMs: number;
+  /** The wait that retrying would have needed, for `'maxElapsed'` and `'maxRetryAfter'`. */
+  readonly nextDelayMs?: number | undefined;
 }
 
 /**
@@ -37,12 +56,25 @@ export interface RetryErrorDetails {
  */
 export class RetryError extends Error {
   override readonly name = 'RetryError';
-  /** How many times the function was called. */
+  /** How many times the function was called (exact, however many errors were dropped). */
   readonly attempts: number;
-  /** Every attempt's error, oldest first. */
+  /**
+   * The first attempt's error followed by the 10 most recent ones, oldest first: at most 11
+   * entries, so a call with unbounded attempts holds bounded memory. With 11 attempts or fewer
+   * this is every attempt's error; otherwise the {@link RetryError.droppedErrors} in between are
+   * gone.
+   */
   readonly errors: readonly unknown[];
+  /** How many attempts' errors were left out of {@link RetryError.errors}: `attempts - errors.length`. */
+  readonly droppedErrors: number;
   /** Why retrying stopped. */
   readonly reason: RetryGiveUpReason;
+  /**
+   * The wait that retrying would have needed, in milliseconds: set when `reason` is
+   * `'maxElapsed'` or `'maxRetryAfter'` (so a caller can reschedule the work, for example NACK a
+   * message with that delay), otherwise `undefined`.
+   */
+  readonly nextDelayMs: number | undefined;
   /**
    * Milliseconds from the first call to giving up, on the policy's clock. A call with no signal,
    * hooks, `maxElapsedMs`, `attemptTimeoutMs` or `retryOnResult` skips the clock read before its
@@ -55,8 +87,10 @@ export class RetryError extends Error {
     super(`${describeReason(details)}: ${messageOf(last)}`, { cause: last });
     this.attempts = details.attempts;
     this.errors = details.errors;
+    this.droppedErrors = Math.max(0, details.attempts - details.errors.length);
     this.reason = details.reason;
     this.elapsedMs = details.elapsedMs;
+    this.nextDelayMs = details.nextDelayMs;
   }
 
   /** The last attempt's error (also `cause`). */
@@ -71,13 +105,16 @@ export class RetryError extends Error {
 }
 Object.defineProperty(RetryError.prototype, retryErrorMarker, { value: true });
 
-function describeReason({ reason, attempts, elapsedMs }: RetryErrorDetails): string {
+function describeReason({ reason, attempts, elapsedMs, nextDelayMs }: RetryErrorDetails): string {
   const calls = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
+  const wait = nextDelayMs === undefined ? '' : ` of ${Math.ceil(nextDelayMs)} ms`;
   switch (reason) {
     case 'maxAttempts':
       return `Gave up after ${calls}`;
     case 'maxElapsed':
-      return `Gave up after ${calls} in ${Math.round(elapsedMs)} ms: the next wait would pass maxElapsedMs`;
+      return `Gave up after ${calls} in ${Math.round(elapsedMs)} ms: the next wait${wait} would pass maxElapsedMs`;
+    case 'maxRetryAfter':
+      return `Gave up after ${calls}: the server asked for a wait${wait}, longer than maxRetryAfterMs`;
     case 'budgetExhausted':
       return `Gave up after ${calls}: the retry budget is exhausted`;
   }

@@ -13,6 +13,8 @@ export {
   RetryError,
   RetryOptionsError,
 } from './errors.js';
+export type { HttpErrorDetails, HttpErrorOptions, ResponseLike } from './http-error.js';
+export { HttpError, throwIfNotOk } from './http-error.js';
 export type { Logger } from './logger.js';
 export { silentLogger } from './logger.js';
 export type {

@@ -42,6 +42,12 @@ describe('option validation at creation', () => {
     ],
     [{ backoff: 'linear' }, 'backoff', '(got "linear")'],
     [{ maxElapsedMs: -5 }, 'maxElapsedMs', 'option "maxElapsedMs"'],
+    [
+      { maxRetryAfterMs: -1 },
+      'maxRetryAfterMs',
+      'option "maxRetryAfterMs" must be a number of milliseconds >= 0 (got -1)',
+    ],
+    [{ maxRetryAfterMs: '60s' }, 'maxRetryAfterMs', '(got "60s")'],
     [{ attemptTimeoutMs: 0 }, 'attemptTimeoutMs', 'must be > 0'],
     [{ retryOn: 'yes' }, 'retryOn', 'option "retryOn" must be a function (got string)'],
     [{ clock: {} }, 'clock', 'must have now(), sleep() and setTimeout()'],

@@ -84,11 +84,21 @@ export interface RetryPolicyOptions<T = unknown> {
    */
   readonly backoff?: Backoff;
   /**
-   * Give up (reason `'maxElapsed'`) rather than start a wait that would end past this many
-   * milliseconds since the first call.
+   * Give up at once (reason `'maxElapsed'`) rather than start a wait that would end past this
+   * many milliseconds since the first call; this holds for waits a `Retry-After` hint asks for
+   * too. The presets set it.
    * @default Infinity
    */
   readonly maxElapsedMs?: number;
+  /**
+   * The longest wait a server's hint (`retryAfterMs` on the error, as on `CircuitOpenError`, or a
+   * `Retry-After` header) may impose. A hint longer than this (and longer than the backoff's own
+   * delay) ends the call at once with reason `'maxRetryAfter'` instead of sleeping: calling again
+   * sooner than the server asked would only be refused again, and waiting longer than the caller
+   * allows would stall it silently. `Infinity` honours any hint (bounded by `maxElapsedMs` only).
+   * @default 60000
+   */
+  readonly maxRetryAfterMs?: number;
   /**
    * Abort an attempt's signal with {@link AttemptTimeoutError} after this many milliseconds and
    * treat the attempt as failed (the error is transient, so it is retried).
@@ -138,6 +148,8 @@ export interface ParsedRetryOptions {
   readonly delayFunction: DelayFunction | undefined;
   /** The time limit from the first call. */
   readonly maxElapsedMs: number;
+  /** The longest wait a server's hint may impose. */
+  readonly maxRetryAfterMs: number;
   /** The per-attempt timeout, if any. */
   readonly attemptTimeoutMs: number | undefined;
   /** Whether an error is worth another attempt. */
@@ -158,6 +170,12 @@ export interface ParsedRetryOptions {
   readonly onSuccess: ((event: SuccessEvent<never>) => void) | undefined;
 }
 
+/**
+ * A minute: long enough for the usual 429 and 503 hints (Slack's are seconds), short enough that
+ * a caller serving a request is not held for an open breaker's five minutes.
+ */
+const DEFAULT_MAX_RETRY_AFTER_MS = 60_000;
+
 const knownOptions = new Set([
   'preset',
   'env',
@@ -167,6 +185,7 @@ const knownOptions = new Set([
   'jitter',
   'backoff',
   'maxElapsedMs',
+  'maxRetryAfterMs',
   'attemptTimeoutMs',
   'retryOn',
   'retryOnResult',
@@ -294,6 +313,11 @@ export function parseRetryOptions(options: RetryPolicyOptions<never>): ParsedRet
     merged.maxElapsedMs ?? Number.POSITIVE_INFINITY,
     true,
   );
+  const maxRetryAfterMs = delayOption(
+    'maxRetryAfterMs',
+    merged.maxRetryAfterMs ?? DEFAULT_MAX_RETRY_AFTER_MS,
+    true,
+  );
   let attemptTimeoutMs: number | undefined;
   if (merged.attemptTimeoutMs !== undefined) {
     attemptTimeoutMs = delayOption('attemptTimeoutMs', merged.attemptTimeoutMs);
@@ -327,6 +351,7 @@ export function parseRetryOptions(options: RetryPolicyOptions<never>): ParsedRet
     shape: typeof backoff === 'function' ? 'exponential' : backoff,
     delayFunction: typeof backoff === 'function' ? (backoff as DelayFunction) : undefined,
     maxElapsedMs,
+    maxRetryAfterMs,
     attemptTimeoutMs,
     retryOn: functionOption('retryOn', merged.retryOn) ?? isTransientError,
     retryOnResult: functionOption('retryOnResult', merged.retryOnResult),

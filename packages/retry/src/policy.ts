@@ -1,6 +1,7 @@
 import { applyJitter, backoffCeiling } from './backoff.js';
 import {
   AttemptTimeoutError,
+  KEPT_RECENT_ERRORS,
   RetryableResultError,
   RetryError,
   type RetryGiveUpReason,
@@ -121,20 +122,23 @@ class Policy<T> implements RetryPolicy<T> {
   readonly options: ParsedRetryOptions;
   /**
    * Whether a call without a signal can take the allocation-light path: one derived promise, no
-   * abort listener, and no clock read unless attempts are timed. Hooks, maxElapsedMs and
+   * abort listener, and no clock read unless attempts are timed or time is limited. Hooks and
    * retryOnResult need the full loop.
    */
   readonly #fast: boolean;
+  /** Whether the fast path reads the clock at the call, for `maxElapsedMs` or a timed attempt. */
+  readonly #timesCall: boolean;
   readonly #recordSuccess: (<R>(value: R) => R) | undefined;
 
   constructor(options: ParsedRetryOptions) {
     this.options = options;
     this.#fast =
-      !Number.isFinite(options.maxElapsedMs) &&
       options.onSuccess === undefined &&
       options.onGiveUp === undefined &&
       options.onRetry === undefined &&
       options.retryOnResult === undefined;
+    this.#timesCall =
+      Number.isFinite(options.maxElapsedMs) || options.attemptTimeoutMs !== undefined;
     const { budget } = options;
     this.#recordSuccess =
       budget === undefined
@@ -154,21 +158,19 @@ class Policy<T> implements RetryPolicy<T> {
     if (signal !== undefined) {
       if (signal.aborted) return Promise.reject(signal.reason);
     } else if (this.#fast) {
-      // The success path of a plain policy: one call, one derived promise, no clock read.
+      // The success path of a plain policy: one call, one derived promise, and a clock read only
+      // when elapsed time is limited or attempts are timed (then time counts from the call).
+      const start = this.#timesCall ? this.options.clock.now() : undefined;
       let promise: Promise<R>;
-      // A timed attempt can be long, so elapsed time then counts from the call; the clock read
-      // is small beside the timer.
-      let start: number | undefined;
       if (this.options.attemptTimeoutMs === undefined) {
         let result: R | PromiseLike<R>;
         try {
           result = fn(new AttemptContext(1, undefined));
         } catch (error) {
-          return this.#run(fn, undefined, undefined, error);
+          return this.#run(fn, undefined, start, error);
         }
         promise = result instanceof Promise ? (result as Promise<R>) : Promise.resolve(result);
       } else {
-        start = this.options.clock.now();
         promise = this.#attempt(fn, 1, undefined);
       }
       return promise.then(this.#recordSuccess as ((value: R) => R) | undefined, (error: unknown) =>
@@ -269,15 +271,23 @@ class Policy<T> implements RetryPolicy<T> {
       start ??= clock.now();
 
       errors ??= [];
+      // Keep the first error and the most recent ones, so unbounded attempts hold bounded memory.
+      if (errors.length > KEPT_RECENT_ERRORS) errors.splice(1, 1);
       errors.push(failure);
       if (attempt >= o.maxAttempts) throw this.#exhausted(attempt, errors, 'maxAttempts', start);
 
       let delayMs = this.#delay(attempt, failure, previousDelayMs);
       previousDelayMs = delayMs;
       const hintMs = retryAfterMsOf(failure, clock.now());
-      if (hintMs !== undefined && hintMs > delayMs) delayMs = hintMs;
+      if (hintMs !== undefined && hintMs > delayMs) {
+        // Calling sooner than the server asked would only be refused again: give up instead.
+        if (hintMs > o.maxRetryAfterMs) {
+          throw this.#exhausted(attempt, errors, 'maxRetryAfter', start, hintMs);
+        }
+        delayMs = hintMs;
+      }
       if (clock.now() - start + delayMs > o.maxElapsedMs) {
-        throw this.#exhausted(attempt, errors, 'maxElapsed', start);
+        throw this.#exhausted(attempt, errors, 'maxElapsed', start, delayMs);
       }
       if (o.budget !== undefined && !o.budget.tryAcquire()) {
         throw this.#exhausted(attempt, errors, 'budgetExhausted', start);
@@ -322,12 +332,14 @@ class Policy<T> implements RetryPolicy<T> {
     errors: unknown[],
     reason: RetryGiveUpReason,
     start: number,
+    nextDelayMs?: number,
   ): RetryError {
     const error = new RetryError({
       attempts,
       errors,
       reason,
       elapsedMs: this.options.clock.now() - start,
+      nextDelayMs,
     });
     this.#giveUp(attempts, error, reason, start);
     return error;

@@ -1,8 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { RetryOptionsError } from './errors.js';
+import { type RetryError, RetryOptionsError } from './errors.js';
 import { createRetryPolicy } from './policy.js';
-import { resolveRetryPreset, retryPresets } from './presets.js';
+import { type RetryPresetName, resolveRetryPreset, retryPresets } from './presets.js';
 import { retry } from './retry.js';
+import { createVirtualClock } from './virtual-clock.js';
+
+/** A transient error asking for a wait, as a 503 with Retry-After or an open breaker gives. */
+const busyFor = (retryAfterMs: number): Error =>
+  Object.assign(new Error(`busy for ${retryAfterMs} ms`), { status: 503, retryAfterMs });
 
 describe('retry presets', () => {
   it('ship the documented settings', () => {
@@ -43,6 +48,7 @@ describe('retry presets', () => {
       baseDelayMs: 100,
       maxDelayMs: 5_000,
       jitter: 'equal',
+      maxElapsedMs: 120_000,
       attemptTimeoutMs: 30_000,
     });
     expect(resolved.sources).toEqual({
@@ -50,6 +56,7 @@ describe('retry presets', () => {
       baseDelayMs: 'preset',
       maxDelayMs: 'preset',
       jitter: 'env',
+      maxElapsedMs: 'preset',
       attemptTimeoutMs: 'env',
     });
     expect(resolved.envNames.maxDelayMs).toBe('PIPEWELL_RETRY_PUBSUB_PUBLISH_MAX_DELAY_MS');
@@ -122,5 +129,73 @@ describe('retry presets', () => {
     const options = { preset: 'firestore' as const, env };
     for (let i = 0; i < 50; i++) await retry(async () => i, options);
     expect(reads).toBe(readsAtCreation * 2);
+  });
+
+  it('each bound the whole call with maxElapsedMs', () => {
+    const names = Object.keys(retryPresets) as RetryPresetName[];
+    for (const name of names) {
+      const { maxElapsedMs } = retryPresets[name];
+      expect(Number.isFinite(maxElapsedMs), name).toBe(true);
+      expect(createRetryPolicy({ preset: name, env: {} }).options.maxElapsedMs).toBe(maxElapsedMs);
+    }
+    expect(retryPresets.bigquery.maxElapsedMs).toBe(600_000);
+    expect(retryPresets.scraper).toMatchObject({
+      maxElapsedMs: 3_600_000,
+      maxRetryAfterMs: 1_800_000,
+    });
+  });
+
+  it('give up at once when a honoured hint would pass maxElapsedMs', async () => {
+    const clock = createVirtualClock();
+    const calls: number[] = [];
+    // The scraper preset honours hints up to 30 min and gives up at 1 h.
+    const policy = createRetryPolicy({ preset: 'scraper', clock, env: {} });
+    const result = policy.execute(async () => {
+      calls.push(clock.now());
+      throw busyFor(25 * 60_000);
+    });
+    await clock.runAll(result);
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    expect(error.reason).toBe('maxElapsed');
+    // Waits of 25 min end at 25 and 50 min; a third would end at 75 min > 60 min.
+    expect(calls).toEqual([0, 25 * 60_000, 50 * 60_000]);
+    expect(clock.now()).toBe(50 * 60_000);
+    expect(error.nextDelayMs).toBe(25 * 60_000);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('take the hint limit from PIPEWELL_RETRY_<PRESET>_MAX_RETRY_AFTER_MS', async () => {
+    const resolved = resolveRetryPreset('slackWebhook', {
+      PIPEWELL_RETRY_SLACK_WEBHOOK_MAX_RETRY_AFTER_MS: '90000',
+    });
+    expect(resolved.values.maxRetryAfterMs).toBe(90_000);
+    expect(resolved.sources.maxRetryAfterMs).toBe('env');
+    expect(resolved.envNames.maxRetryAfterMs).toBe(
+      'PIPEWELL_RETRY_SLACK_WEBHOOK_MAX_RETRY_AFTER_MS',
+    );
+
+    const clock = createVirtualClock();
+    const withEnv = createRetryPolicy({
+      preset: 'slackWebhook',
+      clock,
+      env: { PIPEWELL_RETRY_SLACK_WEBHOOK_MAX_RETRY_AFTER_MS: '90000' },
+    });
+    let calls = 0;
+    const ok = withEnv.execute(async () => {
+      if (++calls === 1) throw busyFor(75_000);
+      return 'sent';
+    });
+    await clock.runAll(ok);
+    await expect(ok).resolves.toBe('sent');
+    expect(clock.now()).toBe(75_000);
+
+    // Without the override, the default limit (60 s) refuses the same hint at once.
+    const plain = createRetryPolicy({ preset: 'slackWebhook', clock, env: {} });
+    const refused = plain.execute(async () => {
+      throw busyFor(75_000);
+    });
+    const error = (await refused.catch((e: unknown) => e)) as RetryError;
+    expect(error.reason).toBe('maxRetryAfter');
+    expect(clock.now()).toBe(75_000);
   });
 });

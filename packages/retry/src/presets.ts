@@ -17,6 +17,7 @@ export interface RetryPresetValues {
   readonly maxDelayMs: number;
   readonly jitter: Jitter;
   readonly maxElapsedMs?: number;
+  readonly maxRetryAfterMs?: number;
   readonly attemptTimeoutMs?: number;
 }
 
@@ -34,15 +35,22 @@ export interface ResolvedRetryPreset {
 
 /**
  * Retry settings tuned per service, from the original pipeline and the Google clients' own
- * retry settings. Use one with `createRetryPolicy({ preset: 'bigquery' })`.
+ * retry settings. Every preset bounds the whole call with `maxElapsedMs`, so no wait (a
+ * `Retry-After` hint's included) stalls a caller past it. Use one with
+ * `createRetryPolicy({ preset: 'bigquery' })`.
  *
- * | preset | attempts | delays |
- * |---|---|---|
- * | `bigquery` | 3 | 1 s to 15 s |
- * | `pubsubPublish` | 5 | 100 ms to 5 s |
- * | `firestore` | 5 | 250 ms to 10 s |
- * | `slackWebhook` | 3 | 2 s to 8 s |
- * | `scraper` | 5 | 60 s to 30 min |
+ * | preset | attempts | delays | maxElapsedMs | maxRetryAfterMs |
+ * |---|---|---|---|---|
+ * | `bigquery` | 3 | 1 s to 15 s | 10 min | 1 min (default) |
+ * | `pubsubPublish` | 5 | 100 ms to 5 s | 2 min | 1 min (default) |
+ * | `firestore` | 5 | 250 ms to 10 s | 1 min | 1 min (default) |
+ * | `slackWebhook` | 3 | 2 s to 8 s | 2 min | 1 min (default) |
+ * | `scraper` | 5 | 60 s to 30 min | 1 h | 30 min |
+ *
+ * @example
+ * ```ts
+ * retryPresets.bigquery.maxElapsedMs; // 600000
+ * ```
  */
 export const retryPresets: Readonly<Record<RetryPresetName, RetryPresetValues>> = Object.freeze({
   bigquery: Object.freeze({
@@ -50,30 +58,40 @@ export const retryPresets: Readonly<Record<RetryPresetName, RetryPresetValues>> 
     baseDelayMs: 1_000,
     maxDelayMs: 15_000,
     jitter: 'full',
+    // The BigQuery client's own retry deadline: queries are long, and time in attempts counts.
+    maxElapsedMs: 600_000,
   }),
   pubsubPublish: Object.freeze({
     maxAttempts: 5,
     baseDelayMs: 100,
     maxDelayMs: 5_000,
     jitter: 'full',
+    // Room for a retry after an attempt that ran into the client's 60 s publish deadline.
+    maxElapsedMs: 120_000,
   }),
   firestore: Object.freeze({
     maxAttempts: 5,
     baseDelayMs: 250,
     maxDelayMs: 10_000,
     jitter: 'full',
+    maxElapsedMs: 60_000,
   }),
   slackWebhook: Object.freeze({
     maxAttempts: 3,
     baseDelayMs: 2_000,
     maxDelayMs: 8_000,
     jitter: 'full',
+    // An alert that is late beats one that is lost, and a durable outbox takes over after this.
+    maxElapsedMs: 120_000,
   }),
   scraper: Object.freeze({
     maxAttempts: 5,
     baseDelayMs: 60_000,
     maxDelayMs: 1_800_000,
     jitter: 'full',
+    // A scraper runs in the background, and a provider's rate limit is worth waiting out.
+    maxElapsedMs: 3_600_000,
+    maxRetryAfterMs: 1_800_000,
   }),
 });
 
@@ -83,6 +101,7 @@ const envSuffixes: Readonly<Record<keyof RetryPresetValues, string>> = {
   maxDelayMs: 'MAX_DELAY_MS',
   jitter: 'JITTER',
   maxElapsedMs: 'MAX_ELAPSED_MS',
+  maxRetryAfterMs: 'MAX_RETRY_AFTER_MS',
   attemptTimeoutMs: 'ATTEMPT_TIMEOUT_MS',
 };
 

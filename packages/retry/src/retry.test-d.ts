@@ -1,5 +1,12 @@
 import { describe, expectTypeOf, it } from 'vitest';
-import { createRetryPolicy, type RetryContext, retry, retryable } from './index.js';
+import {
+  createRetryPolicy,
+  HttpError,
+  type RetryContext,
+  retry,
+  retryable,
+  throwIfNotOk,
+} from './index.js';
 
 describe('types', () => {
   it('infers the result type from fn', () => {
@@ -29,5 +36,14 @@ describe('types', () => {
       }
     }
     expectTypeOf(new Ok().run()).toEqualTypeOf<Promise<number>>();
+  });
+
+  it('keeps the Response type through throwIfNotOk', () => {
+    const url = 'http://127.0.0.1:1/';
+    expectTypeOf(fetch(url).then(throwIfNotOk)).toEqualTypeOf<Promise<Response>>();
+    expectTypeOf(retry(() => fetch(url).then(throwIfNotOk))).toEqualTypeOf<Promise<Response>>();
+    expectTypeOf(HttpError.fromResponse(new Response())).toEqualTypeOf<Promise<HttpError>>();
+    // @ts-expect-error a string is not a response
+    throwIfNotOk('nope');
   });
 });

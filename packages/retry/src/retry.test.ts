@@ -90,6 +90,8 @@ describe('retry', () => {
     const retryError = error as RetryError;
     expect(retryError.attempts).toBe(3);
     expect(retryError.errors).toEqual(errors);
+    expect(retryError.droppedErrors).toBe(0);
+    expect(retryError.nextDelayMs).toBeUndefined();
     expect(retryError.lastError).toBe(errors[2]);
     expect(retryError.cause).toBe(errors[2]);
     expect(retryError.reason).toBe('maxAttempts');
@@ -424,5 +426,211 @@ describe('retry budget', () => {
       '"maxTokens" must be a finite number > 0 (got 0)',
     );
     expect(() => createRetryBudget({ successRefill: -1 })).toThrow(RetryOptionsError);
+  });
+});
+
+describe('RetryError with unbounded attempts', () => {
+  it('keeps the first error and the 10 most recent, and counts the rest', async () => {
+    const clock = createVirtualClock();
+    const made: Error[] = [];
+    const result = retry(
+      async ({ attempt }) => {
+        const error = unavailable(`failure ${attempt}`);
+        made.push(error);
+        throw error;
+      },
+      // Unbounded attempts; time is what ends the call: 1 s apart, up to 1000 s.
+      {
+        clock,
+        maxAttempts: Number.POSITIVE_INFINITY,
+        backoff: 'constant',
+        jitter: 'none',
+        maxElapsedMs: 999_000,
+      },
+    );
+    await clock.runAll(result);
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    expect(error.reason).toBe('maxElapsed');
+    expect(error.attempts).toBe(1000);
+    expect(made).toHaveLength(1000);
+    expect(error.errors).toHaveLength(11);
+    expect(error.errors[0]).toBe(made[0]);
+    expect(error.errors.slice(1)).toEqual(made.slice(-10));
+    expect(error.droppedErrors).toBe(989);
+    expect(error.errors.length + error.droppedErrors).toBe(error.attempts);
+    expect(error.lastError).toBe(made[999]);
+    expect(error.cause).toBe(made[999]);
+    expect(error.message).toBe(
+      'Gave up after 1000 attempts in 999000 ms: the next wait of 1000 ms would pass maxElapsedMs: failure 1000',
+    );
+  });
+
+  it('keeps every error up to 11 attempts', async () => {
+    const clock = createVirtualClock();
+    const made: Error[] = [];
+    const result = retry(
+      async () => {
+        const error = unavailable(`failure ${made.length + 1}`);
+        made.push(error);
+        throw error;
+      },
+      { clock, maxAttempts: 11, baseDelayMs: 1 },
+    );
+    await clock.runAll(result);
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    expect(error.errors).toEqual(made);
+    expect(error.droppedErrors).toBe(0);
+  });
+});
+
+describe('wait hints', () => {
+  /** Shaped like @pipewell/circuit-breaker's CircuitOpenError: transient, with retryAfterMs. */
+  const breakerOpen = (retryAfterMs: number): Error =>
+    Object.assign(new Error(`Circuit "warehouse" is open; retry in ${retryAfterMs} ms`), {
+      name: 'CircuitOpenError',
+      transient: true,
+      retryAfterMs,
+    });
+
+  it('gives up at once, without sleeping, when a hint is longer than maxRetryAfterMs', async () => {
+    const clock = createVirtualClock();
+    const onGiveUp = vi.fn();
+    const onRetry = vi.fn();
+    const open = breakerOpen(300_000);
+    const fn = vi.fn(async () => {
+      throw open;
+    });
+    const result = retry(fn, {
+      clock,
+      maxAttempts: 5,
+      maxRetryAfterMs: 120_000,
+      onGiveUp,
+      onRetry,
+    });
+    // No clock movement at all: the call must settle on its own.
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    expect(RetryError.isInstance(error)).toBe(true);
+    expect(error.reason).toBe('maxRetryAfter');
+    expect(error.attempts).toBe(1);
+    expect(error.nextDelayMs).toBe(300_000);
+    expect(error.lastError).toBe(open);
+    expect(error.message).toBe(
+      'Gave up after 1 attempt: the server asked for a wait of 300000 ms, longer than maxRetryAfterMs: Circuit "warehouse" is open; retry in 300000 ms',
+    );
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(onRetry).not.toHaveBeenCalled();
+    expect(onGiveUp).toHaveBeenCalledWith({
+      attempts: 1,
+      error,
+      reason: 'maxRetryAfter',
+      elapsedMs: 0,
+    });
+    expect(clock.now()).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('limits hints to 60 s by default, so an open breaker does not hold a caller for minutes', async () => {
+    const clock = createVirtualClock();
+    expect(createRetryPolicy().options.maxRetryAfterMs).toBe(60_000);
+    const long = retry(
+      async () => {
+        throw breakerOpen(60_001);
+      },
+      { clock },
+    );
+    await expect(long).rejects.toMatchObject({ reason: 'maxRetryAfter' });
+
+    let calls = 0;
+    const short = retry(
+      async () => {
+        if (++calls === 1) throw breakerOpen(60_000);
+        return 'rows';
+      },
+      { clock },
+    );
+    await clock.runAll(short);
+    await expect(short).resolves.toBe('rows');
+    expect(clock.now()).toBe(60_000);
+  });
+
+  it('honours any hint with maxRetryAfterMs: Infinity', async () => {
+    const clock = createVirtualClock();
+    let calls = 0;
+    const result = retry(
+      async () => {
+        if (++calls === 1) throw breakerOpen(300_000);
+        return 'rows';
+      },
+      { clock, maxRetryAfterMs: Number.POSITIVE_INFINITY },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('rows');
+    expect(clock.now()).toBe(300_000);
+  });
+
+  it('does not give up over a hint the backoff would out-wait anyway', async () => {
+    const clock = createVirtualClock();
+    const delays: number[] = [];
+    let calls = 0;
+    const result = retry(
+      async () => {
+        if (++calls === 1) throw breakerOpen(3_000);
+        return 'rows';
+      },
+      {
+        clock,
+        baseDelayMs: 5_000,
+        jitter: 'none',
+        maxRetryAfterMs: 1_000,
+        onRetry: ({ delayMs }) => delays.push(delayMs),
+      },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('rows');
+    expect(delays).toEqual([5_000]);
+  });
+
+  it('gives up at once with maxElapsed when a hinted wait would pass maxElapsedMs', async () => {
+    const clock = createVirtualClock();
+    const onRetry = vi.fn();
+    const throttled = Object.assign(new Error('429'), {
+      status: 429,
+      headers: { 'retry-after': '120' },
+    });
+    const fn = vi.fn(async () => {
+      throw throttled;
+    });
+    const policy = createRetryPolicy({
+      clock,
+      maxAttempts: 5,
+      maxElapsedMs: 60_000,
+      maxRetryAfterMs: 300_000,
+      onRetry,
+    });
+    const error = (await policy.execute(fn).catch((e: unknown) => e)) as RetryError;
+    expect(error.reason).toBe('maxElapsed');
+    expect(error.nextDelayMs).toBe(120_000);
+    expect(error.message).toBe(
+      'Gave up after 1 attempt in 0 ms: the next wait of 120000 ms would pass maxElapsedMs: 429',
+    );
+    expect(fn).toHaveBeenCalledTimes(1);
+    expect(onRetry).not.toHaveBeenCalled();
+    expect(clock.now()).toBe(0);
+    expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('counts maxElapsedMs from the call on the fast path too', async () => {
+    const clock = createVirtualClock();
+    const policy = createRetryPolicy({ clock, maxElapsedMs: 10_000, maxRetryAfterMs: 60_000 });
+    const result = policy.execute(async () => {
+      // The first attempt itself takes 8 s; a 3 s hint would then end at 11 s.
+      await clock.sleep(8_000);
+      throw breakerOpen(3_000);
+    });
+    await clock.runAll(result);
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    expect(error.reason).toBe('maxElapsed');
+    expect(error.elapsedMs).toBe(8_000);
+    expect(clock.now()).toBe(8_000);
   });
 });
