@@ -1,3 +1,5 @@
+import { calendarDateProblem } from '@pipewell/retry';
+
 const marker = Symbol.for('@pipewell/heartbeat.HeartbeatOptionsError');
 
 /** Thrown when a heartbeat, finder or monitor is created with invalid options; `option` names it. */
@@ -42,4 +44,11 @@ export function nonEmpty(option: string, value: unknown): string {
     );
   }
   return value;
+}
+
+/** Throw unless `value` is a real calendar date as `YYYY-MM-DD` (not `2026-02-30`). */
+export function calendarDate(option: string, value: unknown): string {
+  const problem = calendarDateProblem(option, value);
+  if (problem !== undefined) throw new HeartbeatOptionsError(option, problem);
+  return value as string;
 }

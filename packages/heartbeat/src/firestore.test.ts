@@ -5,11 +5,50 @@ import {
   requireEmulators,
   startFirestoreEmulator,
 } from '@pipewell/emulators';
-import { createVirtualClock } from '@pipewell/retry';
+import { createVirtualClock, type Logger } from '@pipewell/retry';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFirestoreHeartbeatStore } from './firestore.js';
-import { startHeartbeat } from './heartbeat.js';
+import { type HeartbeatEvent, startHeartbeat } from './heartbeat.js';
 import { createStaleMonitor } from './monitor.js';
+
+/**
+ * Security rules that refuse every write to `locked_heartbeats`, loaded through the emulator's
+ * rules endpoint. The owner credentials the other tests use bypass rules; a signed-in user's do not.
+ */
+async function lockCollection(emulator: RunningEmulator): Promise<void> {
+  const rules = `rules_version = '2';
+service cloud.firestore {
+  match /databases/{database}/documents {
+    match /locked_heartbeats/{run} { allow read, write: if false; }
+  }
+}`;
+  const response = await fetch(
+    `http://${emulator.host}/emulator/v1/projects/${emulator.projectId}:securityRules`,
+    {
+      method: 'PUT',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rules: { files: [{ name: 'firestore.rules', content: rules }] } }),
+    },
+  );
+  await response.arrayBuffer();
+  if (!response.ok) throw new Error(`loading rules failed: HTTP ${response.status}`);
+}
+
+/** An unsigned ID token for a service user: the emulator accepts it and applies the rules. */
+function userToken(projectId: string): string {
+  const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+  const now = Math.floor(Date.now() / 1000);
+  return `${part({ alg: 'none', typ: 'JWT' })}.${part({
+    iss: `https://securetoken.google.com/${projectId}`,
+    aud: projectId,
+    sub: 'heartbeat-writer',
+    user_id: 'heartbeat-writer',
+    iat: now,
+    exp: now + 3600,
+    auth_time: now,
+    firebase: { sign_in_provider: 'custom', identities: {} },
+  })}.`;
+}
 
 const available = requireEmulators('@pipewell/heartbeat Firestore store');
 
@@ -110,7 +149,12 @@ describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore
     const heartbeat = startHeartbeat({ ...key, runId: 'e2e', store, clock, intervalMs: 30_000 });
     heartbeat.beat({ rows: 10 });
     // Let the first write land, so the next tick does not find it in flight (and skip).
-    await heartbeat.flush();
+    // ready settles once Firestore holds the run: read it back at once.
+    expect(await heartbeat.ready).toBe(true);
+    expect(await store.get({ ...key, runId: 'e2e' })).toMatchObject({
+      status: 'running',
+      startedAt: clock.now(),
+    });
     await clock.advance(30_000);
     await heartbeat.flush();
     expect(await store.get({ ...key, runId: 'e2e' })).toMatchObject({
@@ -147,5 +191,91 @@ describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore
     expect((await store.get({ ...key, runId: 'e2e' }))?.status).toBe('succeeded');
     await monitor.stop();
     await stuck.stop('cancelled');
+  }, 30_000);
+
+  it('reports a write Firestore refuses (PERMISSION_DENIED from security rules) at once, unretried', async () => {
+    await lockCollection(emulator);
+    const denied = new Firestore({
+      ...firestoreSettings(emulator),
+      customHeaders: { Authorization: `Bearer ${userToken(emulator.projectId)}` },
+    });
+    try {
+      const store = createFirestoreHeartbeatStore({
+        firestore: denied,
+        collection: 'locked_heartbeats',
+      });
+      const clock = createVirtualClock({ now: Date.parse('2026-01-24T12:00:00Z') });
+      const start = clock.now();
+      const events: HeartbeatEvent[] = [];
+      const errors: string[] = [];
+      const logger: Logger = {
+        debug() {},
+        info() {},
+        warn() {},
+        error: (_fields, message) => errors.push(message ?? ''),
+      };
+      const heartbeat = startHeartbeat({
+        ...key,
+        runId: 'locked',
+        store,
+        clock,
+        logger,
+        intervalMs: 30_000,
+        onEvent: (event) => events.push(event),
+      });
+      // Virtual time stands still: a retry would wait on it forever, so only an unretried
+      // refusal is reported here.
+      await vi.waitFor(() => expect(heartbeat.stats.failedWrites).toBe(1), { timeout: 10_000 });
+      expect(await heartbeat.ready).toBe(false);
+      expect(clock.now()).toBe(start);
+      expect(heartbeat.stats).toMatchObject({ failedWrites: 1, permanentFailures: 1, retries: 0 });
+      expect(events).toEqual([
+        expect.objectContaining({
+          type: 'writeFailed',
+          permanent: true,
+          attempts: 1,
+          final: false,
+        }),
+      ]);
+      expect((events[0] as { error: { code?: unknown } }).error.code).toBe(7);
+      expect(errors).toEqual([
+        'heartbeat: the store refused a beat (a permanent error, not retried)',
+      ]);
+
+      // An interval later the next write is refused too: the outage is reported.
+      await clock.advance(30_000);
+      await heartbeat.flush();
+      expect(events.map((event) => event.type)).toEqual([
+        'writeFailed',
+        'writeFailed',
+        'writesFailing',
+      ]);
+      expect(heartbeat.stats).toMatchObject({ writesFailing: true, failingSince: start });
+      const stopping = heartbeat.stop('succeeded');
+      await clock.runAll(stopping);
+      expect(heartbeat.stats).toMatchObject({ failedWrites: 3, permanentFailures: 3, retries: 0 });
+      // Nothing reached the collection (read with the owner's credentials, which bypass rules).
+      expect((await firestore.collection('locked_heartbeats').get()).size).toBe(0);
+    } finally {
+      await denied.terminate();
+    }
+  }, 30_000);
+
+  it('refuses an impossible dataDate in a listRuns filter before querying', async () => {
+    const store = createFirestoreHeartbeatStore({ firestore, collection: 'dates' });
+    for (const dataDate of ['2026-02-29', '2026-02-30', '2026-04-31']) {
+      await expect(store.listRuns({ dataDate })).rejects.toMatchObject({
+        name: 'HeartbeatOptionsError',
+        option: 'dataDate',
+        message: expect.stringContaining(`got "${dataDate}"`),
+      });
+    }
+    await store.upsert(
+      { ...key, dataDate: '2024-02-29', runId: 'leap' },
+      { status: 'running', startedAt: 0, lastBeatAt: 0, lastProgressAt: 0, beats: 0 },
+    );
+    expect((await store.listRuns({ dataDate: '2024-02-29' })).map((r) => r.runId)).toEqual([
+      'leap',
+    ]);
   }, 30_000);
 });

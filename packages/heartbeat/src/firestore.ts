@@ -6,6 +6,7 @@ import {
   type Query,
   Timestamp,
 } from '@google-cloud/firestore';
+import { calendarDate } from './errors.js';
 import type { HeartbeatRecord, RunFilter, RunKey, RunStatus } from './record.js';
 import { runKeyId } from './record.js';
 import type { HeartbeatStore } from './store.js';
@@ -115,6 +116,7 @@ export function createFirestoreHeartbeatStore(
       return toRecord(await doc.get(), doc.path);
     },
     async listRuns(filter) {
+      if (filter?.dataDate !== undefined) calendarDate('dataDate', filter.dataDate);
       let query: Query = collection.limit(10_000);
       if (filter.status !== undefined) query = query.where('status', '==', filter.status);
       if (filter.processorName !== undefined)

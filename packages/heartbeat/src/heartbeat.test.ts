@@ -1,7 +1,7 @@
 import { createVirtualClock, type Logger, RetryError } from '@pipewell/retry';
 import { describe, expect, it } from 'vitest';
 import { HeartbeatOptionsError } from './errors.js';
-import { lastDetails, latestRun, startHeartbeat } from './heartbeat.js';
+import { type HeartbeatEvent, lastDetails, latestRun, startHeartbeat } from './heartbeat.js';
 import { createMemoryHeartbeatStore } from './store.js';
 
 const key = { processorName: 'box_scores', dataDate: '2026-01-24', runId: 'run-1' };
@@ -20,6 +20,10 @@ function recordingLogger() {
     error: at('error'),
   };
   return { logger, lines };
+}
+
+function grpcError(code: number, message: string): Error {
+  return Object.assign(new Error(`${code} ${message}`), { code });
 }
 
 describe('startHeartbeat', () => {
@@ -111,11 +115,11 @@ describe('startHeartbeat', () => {
     expect(clock.pendingTimers).toBe(0);
   });
 
-  it('never fails the processor when the store fails: retries, logs, counts', async () => {
+  it('never fails the processor when the store fails: retries a transient error, logs, counts', async () => {
     const clock = createVirtualClock();
     const store = createMemoryHeartbeatStore();
     const { logger, lines } = recordingLogger();
-    store.failWith(new Error('firestore unavailable'));
+    store.failWith(grpcError(14, 'UNAVAILABLE: firestore unavailable'));
     const heartbeat = startHeartbeat({ ...key, store, clock, logger, intervalMs: 30_000 });
     const drained = heartbeat.flush();
     await clock.runAll(drained);
@@ -123,7 +127,7 @@ describe('startHeartbeat', () => {
     expect(heartbeat.stats).toMatchObject({ writes: 0, failedWrites: 1, retries: 4 });
     expect(RetryError.isInstance(heartbeat.stats.lastError)).toBe(true);
     expect(((heartbeat.stats.lastError as RetryError).lastError as Error).message).toBe(
-      'firestore unavailable',
+      '14 UNAVAILABLE: firestore unavailable',
     );
     expect(lines[0]).toMatchObject({ level: 'warn', message: 'heartbeat: could not write a beat' });
 
@@ -193,7 +197,16 @@ describe('startHeartbeat', () => {
       'option "processorName" must be a non-empty string',
     );
     expect(() => startHeartbeat({ ...key, dataDate: '24/01/2026', store })).toThrow(
-      'option "dataDate" must be a date as YYYY-MM-DD (got "24/01/2026")',
+      'option "dataDate" must be a calendar date as YYYY-MM-DD (got "24/01/2026")',
+    );
+    expect(() => startHeartbeat({ ...key, store, onEvent: 'log' as never })).toThrow(
+      'option "onEvent" must be a function',
+    );
+    expect(() => startHeartbeat({ ...key, store, clock: Date as never })).toThrow(
+      'option "clock" must be a Clock',
+    );
+    expect(() => startHeartbeat({ ...key, store, logger: { warn() {} } as never })).toThrow(
+      'option "logger" must be a Logger',
     );
     expect(() => startHeartbeat({ ...key, store, intervalMs: 0 })).toThrow(HeartbeatOptionsError);
     expect(() => startHeartbeat({ ...key, store: {} as never })).toThrow(
@@ -204,5 +217,329 @@ describe('startHeartbeat', () => {
       'stop() needs one of succeeded, failed, cancelled',
     );
     await heartbeat.stop('succeeded');
+  });
+});
+
+describe('store failures are loud', () => {
+  it.each([
+    ['PERMISSION_DENIED', grpcError(7, 'PERMISSION_DENIED: Missing or insufficient permissions.')],
+    ['INVALID_ARGUMENT', grpcError(3, 'INVALID_ARGUMENT: Document exceeds maximum size')],
+    ['UNAUTHENTICATED', grpcError(16, 'UNAUTHENTICATED: Request had invalid credentials')],
+    ['HTTP 403', Object.assign(new Error('Forbidden'), { status: 403 })],
+  ])(
+    'a permanent error (%s) is not retried: reported at once through the logger, onEvent and stats',
+    async (_name, refusal) => {
+      const clock = createVirtualClock({ now: 1_000 });
+      const store = createMemoryHeartbeatStore();
+      const { logger, lines } = recordingLogger();
+      const events: HeartbeatEvent[] = [];
+      store.failWith(refusal);
+      const heartbeat = startHeartbeat({
+        ...key,
+        store,
+        clock,
+        logger,
+        onEvent: (event) => events.push(event),
+      });
+      const ready = heartbeat.ready;
+      await clock.runAll(ready);
+      expect(await ready).toBe(false);
+      // No backoff was waited: the refusal was reported at the moment it happened.
+      expect(clock.now()).toBe(1_000);
+      expect(heartbeat.stats).toMatchObject({
+        writes: 0,
+        failedWrites: 1,
+        permanentFailures: 1,
+        retries: 0,
+        lastError: refusal,
+        failingSince: 1_000,
+        writesFailing: false,
+      });
+      expect(events).toEqual([
+        {
+          type: 'writeFailed',
+          key,
+          error: refusal,
+          permanent: true,
+          final: false,
+          attempts: 1,
+          at: 1_000,
+        },
+      ]);
+      expect(lines).toEqual([
+        {
+          level: 'error',
+          fields: { ...key, err: refusal, final: false, permanent: true, attempts: 1 },
+          message: 'heartbeat: the store refused a beat (a permanent error, not retried)',
+        },
+      ]);
+      const stopping = heartbeat.stop('succeeded');
+      await clock.runAll(stopping);
+      expect(lines.at(-1)?.message).toBe(
+        'heartbeat: the store refused the run stop (a permanent error, not retried)',
+      );
+      expect(heartbeat.stats).toMatchObject({ failedWrites: 2, permanentFailures: 2, retries: 0 });
+    },
+  );
+
+  it('retries only transient errors: an unknown error fails the write at once, as a warning', async () => {
+    const clock = createVirtualClock();
+    const store = createMemoryHeartbeatStore();
+    const { logger, lines } = recordingLogger();
+    const boom = new Error('boom');
+    store.failWith(boom);
+    const heartbeat = startHeartbeat({ ...key, store, clock, logger });
+    await clock.runAll(heartbeat.ready);
+    expect(heartbeat.stats).toMatchObject({ failedWrites: 1, permanentFailures: 0, retries: 0 });
+    expect(lines).toEqual([
+      {
+        level: 'warn',
+        fields: { ...key, err: boom, final: false, permanent: false, attempts: 1 },
+        message: 'heartbeat: could not write a beat',
+      },
+    ]);
+    store.failWith(undefined);
+    await heartbeat.stop('succeeded');
+  });
+
+  it('says so when writes fail for a whole interval, once per outage, and when they land again', async () => {
+    const clock = createVirtualClock();
+    const store = createMemoryHeartbeatStore();
+    const { logger, lines } = recordingLogger();
+    const events: HeartbeatEvent[] = [];
+    const refusal = grpcError(7, 'PERMISSION_DENIED: Missing or insufficient permissions.');
+    store.failWith(refusal);
+    const heartbeat = startHeartbeat({
+      ...key,
+      store,
+      clock,
+      logger,
+      intervalMs: 30_000,
+      onEvent: (event) => events.push(event),
+    });
+    expect(await heartbeat.ready).toBe(false);
+    await clock.advance(29_999);
+    expect(heartbeat.stats).toMatchObject({ failingSince: 0, writesFailing: false });
+
+    // The second write, an interval after the first failed one, fails too: that is an outage.
+    await clock.advance(1);
+    await heartbeat.flush();
+    expect(heartbeat.stats).toMatchObject({
+      failedWrites: 2,
+      failingSince: 0,
+      writesFailing: true,
+    });
+    const failing = events.filter((e) => e.type === 'writesFailing');
+    expect(failing).toEqual([
+      {
+        type: 'writesFailing',
+        key,
+        failingSince: 0,
+        failingForMs: 30_000,
+        failedWrites: 2,
+        lastError: refusal,
+        at: 30_000,
+      },
+    ]);
+    expect(
+      lines.filter((line) => line.message?.startsWith('heartbeat: writes have failed')),
+    ).toEqual([
+      {
+        level: 'error',
+        fields: { ...key, err: refusal, failingForMs: 30_000, failedWrites: 2, intervalMs: 30_000 },
+        message:
+          'heartbeat: writes have failed for a whole interval; a stale monitor will take this run for dead',
+      },
+    ]);
+
+    // Still failing: no second report for the same outage.
+    await clock.advance(30_000);
+    await heartbeat.flush();
+    expect(heartbeat.stats.failedWrites).toBe(3);
+    expect(events.filter((e) => e.type === 'writesFailing')).toHaveLength(1);
+
+    // The store comes back: the run is recorded whole, and the recovery is told.
+    store.failWith(undefined);
+    await clock.advance(30_000);
+    await heartbeat.flush();
+    expect(heartbeat.stats).toMatchObject({ writes: 1, failingSince: null, writesFailing: false });
+    expect(events.at(-1)).toEqual({
+      type: 'writesRecovered',
+      key,
+      failedForMs: 90_000,
+      at: 90_000,
+    });
+    expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'heartbeat: writes land again' });
+    expect(await store.get(key)).toMatchObject({ status: 'running', startedAt: 0 });
+    await heartbeat.stop('succeeded');
+  });
+
+  it('reports a write still retrying a transient error after a whole interval, before it gives up', async () => {
+    const clock = createVirtualClock();
+    const inner = createMemoryHeartbeatStore();
+    const events: HeartbeatEvent[] = [];
+    // Each attempt hangs 45 s, then fails with DEADLINE_EXCEEDED: retried, but never landing.
+    const hangingStore = {
+      ...inner,
+      upsert: async () => {
+        await clock.sleep(45_000);
+        throw grpcError(4, 'DEADLINE_EXCEEDED: Deadline exceeded');
+      },
+    };
+    const heartbeat = startHeartbeat({
+      ...key,
+      store: hangingStore,
+      clock,
+      intervalMs: 30_000,
+      onEvent: (event) => events.push(event),
+    });
+    // First attempt fails at 45 s; the tick at 60 s finds the write still retrying.
+    await clock.advance(60_000);
+    expect(heartbeat.stats).toMatchObject({
+      failedWrites: 0,
+      writesFailing: true,
+      failingSince: 0,
+    });
+    expect(events).toEqual([
+      expect.objectContaining({ type: 'writesFailing', failingForMs: 60_000, failedWrites: 0 }),
+    ]);
+    const stopping = heartbeat.stop('cancelled');
+    await clock.runAll(stopping);
+    const failed = events.filter((e) => e.type === 'writeFailed');
+    expect(failed.map((e) => [e.permanent, e.final])).toEqual([
+      [false, false],
+      [false, true],
+    ]);
+    for (const event of failed) {
+      // Retried until the preset's limits, and the event counts every call.
+      expect(event.attempts).toBeGreaterThan(1);
+      expect(event.attempts).toBe((event.error as RetryError).attempts);
+    }
+  });
+
+  it('logs and ignores an onEvent that throws', async () => {
+    const clock = createVirtualClock();
+    const store = createMemoryHeartbeatStore();
+    const { logger, lines } = recordingLogger();
+    store.failWith(grpcError(7, 'PERMISSION_DENIED'));
+    const heartbeat = startHeartbeat({
+      ...key,
+      store,
+      clock,
+      logger,
+      onEvent: () => {
+        throw new Error('metrics down');
+      },
+    });
+    expect(await heartbeat.ready).toBe(false);
+    expect(lines.map((line) => [line.level, line.message])).toEqual([
+      ['error', 'heartbeat: the store refused a beat (a permanent error, not retried)'],
+      ['warn', 'heartbeat: onEvent threw; ignored'],
+    ]);
+    store.failWith(undefined);
+    await heartbeat.stop('succeeded');
+  });
+});
+
+describe('when the run is first recorded', () => {
+  it('is asynchronous: the first write starts at once, and ready settles when the store holds the run', async () => {
+    const clock = createVirtualClock({ now: 7_000 });
+    const inner = createMemoryHeartbeatStore();
+    const slowStore = {
+      ...inner,
+      upsert: async (...args: Parameters<typeof inner.upsert>) => {
+        await clock.sleep(5_000);
+        return inner.upsert(...args);
+      },
+    };
+    const heartbeat = startHeartbeat({ ...key, store: slowStore, clock });
+    let settled: boolean | undefined;
+    void heartbeat.ready.then((recorded) => {
+      settled = recorded;
+    });
+    // Right after startHeartbeat returns, the write is under way but has not landed.
+    expect(await inner.get(key)).toBeUndefined();
+    await clock.advance(4_999);
+    expect(settled).toBeUndefined();
+    expect(await inner.get(key)).toBeUndefined();
+    await clock.advance(1);
+    expect(settled).toBe(true);
+    expect(await inner.get(key)).toMatchObject({ ...key, status: 'running', startedAt: 7_000 });
+    const stopping = heartbeat.stop('succeeded');
+    await clock.runAll(stopping);
+  });
+
+  it('right after await ready, the store holds the run as running', async () => {
+    const store = createMemoryHeartbeatStore();
+    const heartbeat = startHeartbeat({ ...key, store, clock: createVirtualClock({ now: 3_000 }) });
+    expect(await heartbeat.ready).toBe(true);
+    expect(await store.get(key)).toMatchObject({ status: 'running', startedAt: 3_000 });
+    await heartbeat.stop('succeeded');
+  });
+
+  it('settles ready with the stop write when stop() came before the first write', async () => {
+    const store = createMemoryHeartbeatStore();
+    const heartbeat = startHeartbeat({ ...key, store, clock: createVirtualClock() });
+    const stopping = heartbeat.stop('cancelled');
+    expect(await heartbeat.ready).toBe(true);
+    await stopping;
+    expect(await store.get(key)).toMatchObject({ status: 'cancelled', startedAt: 0 });
+  });
+});
+
+describe('calendar dates', () => {
+  const impossible = [
+    ['2026-02-29', '2026-02 has no day 29'],
+    ['2026-02-30', '2026-02 has no day 30'],
+    ['2026-04-31', '2026-04 has no day 31'],
+  ] as const;
+  const problem = (dataDate: string, why: string) =>
+    `@pipewell/heartbeat: option "dataDate" must be a calendar date as YYYY-MM-DD (got "${dataDate}": ${why})`;
+
+  it.each(impossible)('startHeartbeat refuses dataDate %s, naming the option', (dataDate, why) => {
+    const store = createMemoryHeartbeatStore();
+    let thrown: unknown;
+    try {
+      startHeartbeat({ ...key, dataDate, store, clock: createVirtualClock() });
+    } catch (error) {
+      thrown = error;
+    }
+    expect(HeartbeatOptionsError.isInstance(thrown)).toBe(true);
+    expect(thrown).toMatchObject({ option: 'dataDate', message: problem(dataDate, why) });
+    expect(store.writes).toBe(0);
+  });
+
+  it.each(impossible)(
+    'latestRun, lastDetails and listRuns refuse dataDate %s, naming the option',
+    async (dataDate, why) => {
+      const store = createMemoryHeartbeatStore();
+      const processorName = key.processorName;
+      await expect(latestRun(store, { processorName, dataDate })).rejects.toThrow(
+        problem(dataDate, why),
+      );
+      await expect(latestRun(store, { processorName, dataDate, runId: 'r' })).rejects.toThrow(
+        problem(dataDate, why),
+      );
+      await expect(lastDetails(store, { processorName, dataDate })).rejects.toThrow(
+        problem(dataDate, why),
+      );
+      await expect(store.listRuns({ dataDate })).rejects.toMatchObject({
+        name: 'HeartbeatOptionsError',
+        option: 'dataDate',
+      });
+    },
+  );
+
+  it('accepts a real leap day, 2024-02-29, everywhere', async () => {
+    const store = createMemoryHeartbeatStore();
+    const leap = { ...key, dataDate: '2024-02-29' };
+    const heartbeat = startHeartbeat({ ...leap, store, clock: createVirtualClock() });
+    heartbeat.beat({ cursor: 'g-1' });
+    await heartbeat.stop('succeeded');
+    expect(
+      await lastDetails(store, { processorName: key.processorName, dataDate: '2024-02-29' }),
+    ).toEqual({ cursor: 'g-1' });
+    expect((await latestRun(store, leap))?.status).toBe('succeeded');
+    expect(await store.listRuns({ dataDate: '2024-02-29' })).toHaveLength(1);
   });
 });

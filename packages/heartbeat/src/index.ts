@@ -1,5 +1,13 @@
 export { HeartbeatOptionsError } from './errors.js';
-export type { HeartbeatHandle, HeartbeatOptions, HeartbeatStats } from './heartbeat.js';
+export type {
+  HeartbeatEvent,
+  HeartbeatHandle,
+  HeartbeatOptions,
+  HeartbeatStats,
+  HeartbeatWriteFailedEvent,
+  HeartbeatWritesFailingEvent,
+  HeartbeatWritesRecoveredEvent,
+} from './heartbeat.js';
 export { lastDetails, latestRun, startHeartbeat } from './heartbeat.js';
 export type { StaleMonitor, StaleMonitorOptions, StaleMonitorStats } from './monitor.js';
 export { createStaleMonitor } from './monitor.js';

@@ -43,6 +43,7 @@ export type HeartbeatFields = Partial<Omit<HeartbeatRecord, keyof RunKey>>;
 export interface RunFilter {
   readonly status?: RunStatus;
   readonly processorName?: string;
+  /** A calendar date, `YYYY-MM-DD`; stores reject an impossible one (`2026-02-30`). */
   readonly dataDate?: string;
 }
 

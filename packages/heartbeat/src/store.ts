@@ -1,3 +1,4 @@
+import { calendarDate } from './errors.js';
 import type { HeartbeatFields, HeartbeatRecord, RunFilter, RunKey } from './record.js';
 import { runKeyId } from './record.js';
 
@@ -8,7 +9,8 @@ import { runKeyId } from './record.js';
  * Contract:
  * - `upsert` merges `fields` into the run's record, creating it (with the key fields) if absent.
  * - `get` returns the run's record, or undefined.
- * - `listRuns` returns the records matching every field of `filter`, in any order.
+ * - `listRuns` returns the records matching every field of `filter`, in any order, and rejects
+ *   with `HeartbeatOptionsError` for a `dataDate` that is not a calendar date (`2026-02-30`).
  * - `claimStale` atomically sets `status: 'stale'` and `staleAt: at` only if the run is still
  *   `running` and its `lastBeatAt` (and, when given, `lastProgressAt`) is older than the bound;
  *   it returns whether it did. A run that stopped first is never claimed: completion wins.
@@ -18,7 +20,7 @@ export interface HeartbeatStore {
   upsert(key: RunKey, fields: HeartbeatFields): Promise<void>;
   /** The run's record, or undefined. */
   get(key: RunKey): Promise<HeartbeatRecord | undefined>;
-  /** The records matching every given field of `filter`, in any order. */
+  /** The records matching every given field of `filter`, in any order; a bad `dataDate` rejects. */
   listRuns(filter: RunFilter): Promise<HeartbeatRecord[]>;
   /** Atomically mark a still-running, silent run `stale`; says whether it did (completion wins). */
   claimStale(key: RunKey, claim: StaleClaim): Promise<boolean>;
@@ -98,6 +100,7 @@ export function createMemoryHeartbeatStore(): MemoryHeartbeatStore {
       return record === undefined ? undefined : structuredClone(record);
     },
     async listRuns(filter) {
+      if (filter?.dataDate !== undefined) calendarDate('dataDate', filter.dataDate);
       check();
       return [...records.values()]
         .filter(

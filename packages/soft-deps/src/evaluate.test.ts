@@ -83,6 +83,56 @@ describe('evaluateDependencies', () => {
     );
   });
 
+  describe("threshold precedence is the README's: upstream's own, processor's, call's, map's", () => {
+    const precedenceMap = createDependencyMap({
+      threshold: 0.9,
+      processors: {
+        // Processor threshold 0.6; one upstream sets its own (0.5), one inherits.
+        p: {
+          threshold: 0.6,
+          upstreams: {
+            own: { threshold: 0.5, coverage: counts(100, 55) },
+            strictOwn: { threshold: 0.7, coverage: counts(100, 65) },
+            inherits: { coverage: counts(100, 65) },
+          },
+        },
+        // No processor threshold: the call's, else the map's.
+        q: { upstreams: { inherits: { coverage: counts(100, 70) } } },
+      },
+    });
+    const thresholds = async (processor: string, options = {}) =>
+      Object.fromEntries(
+        (
+          await evaluateDependencies(precedenceMap, processor, '2026-01-24', options)
+        ).perUpstream.map((u) => [u.name, [u.threshold, u.status]]),
+      );
+
+    it("an upstream's own threshold wins over its processor's and the call's, stricter or looser", async () => {
+      for (const options of [{}, { threshold: 0.95 }, { threshold: 0.1 }]) {
+        const result = await thresholds('p', options);
+        expect(result.own).toEqual([0.5, 'partial']);
+        expect(result.strictOwn).toEqual([0.7, 'insufficient']);
+      }
+    });
+
+    it("the processor's threshold wins over the call's, stricter or looser", async () => {
+      expect((await thresholds('p', { threshold: 0.95 })).inherits).toEqual([0.6, 'partial']);
+      expect((await thresholds('p', { threshold: 0.1 })).inherits).toEqual([0.6, 'partial']);
+      const looserCall = createDependencyMap({
+        processors: { p: { threshold: 0.8, upstreams: { u: { coverage: counts(100, 70) } } } },
+      });
+      const result = await evaluateDependencies(looserCall, 'p', '2026-01-24', { threshold: 0.5 });
+      expect(result.decision).toBe('blocked');
+      expect(result.reasons[1]).toBe('u: soft, 70 of 100 (70%), below its 80% threshold');
+    });
+
+    it("the call's threshold wins over the map's", async () => {
+      expect((await thresholds('q')).inherits).toEqual([0.9, 'insufficient']);
+      expect((await thresholds('q', { threshold: 0.7 })).inherits).toEqual([0.7, 'partial']);
+      expect((await thresholds('q', { threshold: 0.95 })).inherits).toEqual([0.95, 'insufficient']);
+    });
+  });
+
   it('strict mode is the original all-or-nothing check', async () => {
     const map = mapWith({ props: { kind: 'soft', coverage: counts(10, 9) } });
     expect((await evaluate(map, { strict: true })).decision).toBe('blocked');
@@ -183,10 +233,48 @@ describe('evaluateDependencies', () => {
       const map = mapWith({ props: { coverage: counts(1, 1) } });
       expect(
         (await evaluateDependencies(map, 'player_game_summary', '24/01/2026')).reasons[0],
-      ).toContain('must be YYYY-MM-DD');
+      ).toBe('blocked: option "dataDate" must be a calendar date as YYYY-MM-DD (got "24/01/2026")');
       expect((await evaluate(map, { threshold: 1.5 })).reasons[0]).toContain(
         'the threshold must be in (0, 1]',
       );
+    });
+
+    it.each([
+      ['2026-02-29', '2026-02 has no day 29'],
+      ['2026-02-30', '2026-02 has no day 30'],
+      ['2026-04-31', '2026-04 has no day 31'],
+    ])('an impossible data date, %s, without measuring anything', async (dataDate, why) => {
+      let measured = 0;
+      const map = mapWith({
+        props: {
+          coverage: () => {
+            measured++;
+            return { expected: 1, actual: 1 };
+          },
+        },
+      });
+      const result = await evaluateDependencies(map, 'player_game_summary', dataDate);
+      expect(result).toMatchObject({ decision: 'blocked', dataDate });
+      expect(result.reasons).toEqual([
+        `blocked: option "dataDate" must be a calendar date as YYYY-MM-DD (got "${dataDate}": ${why})`,
+      ]);
+      expect(measured).toBe(0);
+    });
+
+    it('but a real leap day is measured as any other date', async () => {
+      const seen: string[] = [];
+      const map = mapWith({
+        props: {
+          coverage: (date) => {
+            seen.push(date);
+            return { expected: 1, actual: 1 };
+          },
+        },
+      });
+      expect((await evaluateDependencies(map, 'player_game_summary', '2024-02-29')).decision).toBe(
+        'proceed',
+      );
+      expect(seen).toEqual(['2024-02-29']);
     });
   });
 
@@ -217,6 +305,58 @@ describe('evaluateDependencies (property)', () => {
     improvement: fc.integer({ min: 1, max: 60 }),
   });
   const percentage = (min: number, max: number) => fc.integer({ min, max }).map((n) => n / 100);
+
+  // A decimal share with `digits` places, written as a user writes it in a config (0.15, 0.07).
+  const decimalShare = fc
+    .integer({ min: 1, max: 4 })
+    .chain((digits) =>
+      fc.record({
+        digits: fc.constant(digits),
+        units: fc.integer({ min: 1, max: 10 ** digits - 1 }),
+        scale: fc.integer({ min: 1, max: 1_000 }),
+      }),
+    )
+    .map(({ digits, units, scale }) => ({
+      value: Number(`0.${String(units).padStart(digits, '0')}`),
+      units,
+      whole: 10 ** digits,
+      scale,
+    }));
+
+  it('a shortfall exactly equal to the degradation budget is within it (coverage = 1 - budget)', async () => {
+    await fc.assert(
+      fc.asyncProperty(decimalShare, async ({ value: budget, units, whole, scale }) => {
+        // Missing `budget` of the records exactly: scale x whole expected, scale x units missing.
+        const decide = async (missing: number): Promise<Decision> => {
+          const map = mapWith(
+            { props: { kind: 'soft', coverage: counts(scale * whole, scale * whole - missing) } },
+            { degradationBudget: budget },
+          );
+          return (await evaluate(map, { threshold: 1e-9 })).decision;
+        };
+        expect(await decide(scale * units)).toBe('degraded');
+        // One record more missing is over the budget.
+        expect(await decide(scale * units + 1)).toBe('blocked');
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  it('a coverage exactly equal to the threshold passes it', async () => {
+    await fc.assert(
+      fc.asyncProperty(decimalShare, async ({ value: threshold, units, whole, scale }) => {
+        const decide = async (actual: number): Promise<Decision> =>
+          (
+            await evaluate(mapWith({ props: { coverage: counts(scale * whole, actual) } }), {
+              threshold,
+            })
+          ).decision;
+        expect(await decide(scale * units)).toBe('degraded');
+        expect(await decide(scale * units - 1)).toBe('blocked');
+      }),
+      { numRuns: 500 },
+    );
+  });
 
   it('is monotone in coverage: more coverage never makes the decision worse', async () => {
     await fc.assert(

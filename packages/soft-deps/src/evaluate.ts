@@ -1,3 +1,4 @@
+import { calendarDateProblem } from '@pipewell/retry';
 import type { DependencyKind, DependencyMap, ResolvedUpstream } from './map.js';
 
 /** What a processor may do: run, run with some soft inputs incomplete, or not run. */
@@ -37,7 +38,11 @@ export interface DependencyDecision {
 
 /** Options for {@link evaluateDependencies}. */
 export interface EvaluateOptions {
-  /** The soft threshold, overriding the map's (per-upstream thresholds still win). @default map threshold (0.8) */
+  /**
+   * The soft threshold for this call, in (0, 1]: it replaces the map's default, while an
+   * upstream's own threshold and then the processor's still win over it.
+   * @default the map's (0.8)
+   */
   readonly threshold?: number;
   /** The largest share of records this run may process degraded. @default the processor's or map's, else none */
   readonly degradationBudget?: number;
@@ -56,6 +61,17 @@ export function compareDecisions(a: Decision, b: Decision): number {
 
 function percent(share: number): string {
   return `${Math.round(share * 1000) / 10}%`;
+}
+
+/**
+ * The share of an upstream's records that are missing, divided once from the counts: 15 of 100
+ * missing is exactly the double 0.15, where `1 - 0.85` is 0.15000000000000002 and would put a run
+ * whose shortfall equals its budget over it.
+ */
+function shortfall(result: UpstreamResult): number {
+  const { expected, actual } = result;
+  if (expected === null || actual === null || expected <= 0) return 1;
+  return Math.max(0, expected - actual) / expected;
 }
 
 function isCount(value: unknown): value is number {
@@ -162,8 +178,11 @@ function blocked(processorName: string, dataDate: string, reason: string): Depen
  *   records that would be degraded passes the degradation budget (then `blocked`);
  * - `proceed` when every upstream is complete.
  *
- * Bad input never throws: an unknown processor, for example, is a `blocked` decision with a
- * reason. Only an abort through `options.signal` rejects.
+ * A soft upstream's threshold is its own, else its processor's, else `options.threshold`, else
+ * the map's. A shortfall exactly equal to the degradation budget is within it.
+ *
+ * Bad input never throws: an unknown processor, an impossible data date (`2026-02-30`), for
+ * example, is a `blocked` decision with a reason. Only an abort through `options.signal` rejects.
  *
  * @example
  * ```ts
@@ -187,13 +206,8 @@ export async function evaluateDependencies(
       `unknown processor "${String(processorName)}": it is not in the dependency map`,
     );
   }
-  if (typeof dataDate !== 'string' || !/^\d{4}-\d{2}-\d{2}$/.test(dataDate)) {
-    return blocked(
-      processorName,
-      String(dataDate),
-      `the data date must be YYYY-MM-DD (got ${JSON.stringify(dataDate)})`,
-    );
-  }
+  const dateProblem = calendarDateProblem('dataDate', dataDate);
+  if (dateProblem !== undefined) return blocked(processorName, String(dataDate), dateProblem);
   const override = options.threshold;
   if (override !== undefined && !(override > 0 && override <= 1)) {
     return blocked(
@@ -213,8 +227,11 @@ export async function evaluateDependencies(
 
   const perUpstream = await Promise.all(
     processor.upstreams.map((upstream) => {
+      // The README's precedence: the upstream's own, the processor's, the call's, the map's.
       const threshold =
-        options.strict || upstream.kind === 'hard' ? 1 : (override ?? upstream.threshold);
+        options.strict || upstream.kind === 'hard'
+          ? 1
+          : (upstream.ownThreshold ?? processor.threshold ?? override ?? map.threshold);
       return measure(upstream, threshold, processorName, dataDate, options.signal);
     }),
   );
@@ -241,7 +258,7 @@ export async function evaluateDependencies(
     );
   } else if (partial.length > 0) {
     // Records lacking some soft input: at least as many as the least covered upstream misses.
-    const degradedShare = Math.max(...partial.map((r) => 1 - (r.coverage ?? 0)));
+    const degradedShare = Math.max(...partial.map(shortfall));
     if (budget !== undefined && degradedShare > budget) {
       decision = 'blocked';
       reasons.push(

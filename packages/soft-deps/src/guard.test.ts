@@ -1,6 +1,7 @@
 import { createVirtualClock, type Logger } from '@pipewell/retry';
 import { describe, expect, it, vi } from 'vitest';
-import { createDependencyGuard } from './guard.js';
+import { DependencyGuardOptionsError } from './errors.js';
+import { createDependencyGuard, type DependencyGuardOptions } from './guard.js';
 import { createDependencyMap } from './map.js';
 import { createMemoryDecisionSink } from './sink.js';
 
@@ -72,7 +73,138 @@ describe('createDependencyGuard', () => {
     );
   });
 
-  it('needs a map', () => {
-    expect(() => createDependencyGuard({} as never)).toThrow('needs { map }');
+  it('proceeds degraded when the shortfall equals the budget: 85 of 100 against 0.15', async () => {
+    const guard = createDependencyGuard({ map, degradationBudget: 0.15 });
+    propsActual = 85;
+    expect(await guard.run(run, () => 'rows')).toMatchObject({
+      status: 'ran-degraded',
+      result: 'rows',
+    });
+    propsActual = 84;
+    expect((await guard.run(run, () => 'rows')).status).toBe('skipped');
+  });
+
+  it("uses its threshold as the call's: the processor's and the upstream's own win", async () => {
+    const layered = createDependencyMap({
+      processors: {
+        p: {
+          threshold: 0.6,
+          upstreams: {
+            a: { coverage: () => ({ expected: 100, actual: 65 }) },
+            b: { threshold: 0.5, coverage: () => ({ expected: 100, actual: 55 }) },
+          },
+        },
+        q: { upstreams: { a: { coverage: () => ({ expected: 100, actual: 65 }) } } },
+      },
+    });
+    const guard = createDependencyGuard({ map: layered, threshold: 0.95 });
+    const ranP = await guard.run({ processorName: 'p', dataDate: '2026-01-24' }, () => 'ok');
+    expect(ranP.status).toBe('ran-degraded');
+    expect(ranP.decision.perUpstream.map((u) => [u.name, u.threshold])).toEqual([
+      ['a', 0.6],
+      ['b', 0.5],
+    ]);
+    // Without a processor threshold, the guard's wins over the map's 0.8.
+    const ranQ = await guard.run({ processorName: 'q', dataDate: '2026-01-24' }, () => 'ok');
+    expect(ranQ.status).toBe('skipped');
+    expect(ranQ.decision.reasons[1]).toBe('a: soft, 65 of 100 (65%), below its 95% threshold');
+  });
+
+  it.each([
+    ['2026-02-29', '2026-02 has no day 29'],
+    ['2026-02-30', '2026-02 has no day 30'],
+    ['2026-04-31', '2026-04 has no day 31'],
+  ])('skips a run for the impossible date %s, naming the option', async (dataDate, why) => {
+    const sink = createMemoryDecisionSink();
+    const guard = createDependencyGuard({ map, sink });
+    const process = vi.fn();
+    propsActual = 100;
+    const outcome = await guard.run({ ...run, dataDate }, process);
+    expect(outcome.status).toBe('skipped');
+    expect(outcome.decision.reasons).toEqual([
+      `blocked: option "dataDate" must be a calendar date as YYYY-MM-DD (got "${dataDate}": ${why})`,
+    ]);
+    expect(process).not.toHaveBeenCalled();
+    expect(sink.entries).toHaveLength(1);
+  });
+
+  it('runs for a real leap day, 2024-02-29', async () => {
+    const guard = createDependencyGuard({ map });
+    propsActual = 100;
+    expect(await guard.run({ ...run, dataDate: '2024-02-29' }, () => 'ok')).toMatchObject({
+      status: 'ran',
+      decision: { dataDate: '2024-02-29' },
+    });
+  });
+});
+
+describe('createDependencyGuard options', () => {
+  const logger: Logger = { debug() {}, info() {}, warn() {}, error() {} };
+
+  function optionsError(options: unknown): DependencyGuardOptionsError {
+    try {
+      createDependencyGuard(options as DependencyGuardOptions);
+    } catch (error) {
+      if (DependencyGuardOptionsError.isInstance(error)) return error;
+      throw error;
+    }
+    throw new Error('expected a DependencyGuardOptionsError');
+  }
+
+  it('refuses threshold: 80 when the guard is created, naming the option, not at every run', () => {
+    const error = optionsError({ map, threshold: 80 });
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error.name).toBe('DependencyGuardOptionsError');
+    expect(error.option).toBe('threshold');
+    expect(error.message).toBe(
+      '@pipewell/soft-deps: createDependencyGuard: option "threshold" must be a share in (0, 1] (got 80; a share, so 0.8?)',
+    );
+  });
+
+  it.each([
+    ['options', null, 'needs an options object with { map }'],
+    ['map', {}, 'option "map" must be a map from createDependencyMap()'],
+    ['map', { map: { processors: {} } }, 'option "map" must be a map from createDependencyMap()'],
+    ['threshold', { map, threshold: 0 }, 'option "threshold" must be a share in (0, 1] (got 0)'],
+    ['threshold', { map, threshold: 1.01 }, 'must be a share in (0, 1] (got 1.01)'],
+    ['threshold', { map, threshold: Number.NaN }, 'must be a share in (0, 1] (got NaN)'],
+    ['threshold', { map, threshold: '0.8' }, 'must be a share in (0, 1] (got "0.8")'],
+    [
+      'degradationBudget',
+      { map, degradationBudget: 15 },
+      'option "degradationBudget" must be a share in [0, 1] (got 15; a share, so 0.15?)',
+    ],
+    ['degradationBudget', { map, degradationBudget: -0.1 }, 'in [0, 1] (got -0.1)'],
+    ['strict', { map, strict: 'yes' }, 'option "strict" must be a boolean (got "yes")'],
+    ['sink', { map, sink: {} }, 'option "sink" must be a DecisionSink with record(entry)'],
+    ['clock', { map, clock: Date }, 'option "clock" must be a Clock from @pipewell/retry'],
+    [
+      'logger',
+      { map, logger: { warn() {} } },
+      'option "logger" must be a Logger with debug, info, warn, error methods',
+    ],
+    ['treshold', { map, treshold: 0.8 }, '"treshold" is not an option (options: map, sink,'],
+    ['signal', { map, signal: new AbortController().signal }, '; pass signal to guard.run()'],
+  ])('names the option %s when it is wrong', (option, options, message) => {
+    const error = optionsError(options);
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(message);
+  });
+
+  it('accepts every option at its edges', () => {
+    expect(() =>
+      createDependencyGuard({
+        map,
+        sink: createMemoryDecisionSink(),
+        threshold: 1,
+        degradationBudget: 0,
+        strict: false,
+        clock: createVirtualClock(),
+        logger,
+      }),
+    ).not.toThrow();
+    expect(() =>
+      createDependencyGuard({ map, degradationBudget: 1, threshold: 0.01 }),
+    ).not.toThrow();
   });
 });

@@ -1,10 +1,16 @@
 import { type Clock, type Logger, silentLogger, systemClock } from '@pipewell/retry';
+import { DependencyGuardOptionsError } from './errors.js';
 import { type DependencyDecision, type EvaluateOptions, evaluateDependencies } from './evaluate.js';
 import type { DependencyMap } from './map.js';
 import type { DecisionSink } from './sink.js';
 
-/** Options for {@link createDependencyGuard}. */
+/**
+ * Options for {@link createDependencyGuard}, every one checked when the guard is created.
+ * `threshold` is the call-level threshold: an upstream's own threshold, then its processor's,
+ * win over it.
+ */
 export interface DependencyGuardOptions extends Omit<EvaluateOptions, 'signal'> {
+  /** The dependency map, from {@link createDependencyMap} or {@link parseDependencyMap}. */
   readonly map: DependencyMap;
   /** Where degraded and blocked decisions are recorded. @default none */
   readonly sink?: DecisionSink;
@@ -12,6 +18,84 @@ export interface DependencyGuardOptions extends Omit<EvaluateOptions, 'signal'> 
   readonly clock?: Clock;
   /** Sink failures are logged here, never thrown. @default silentLogger */
   readonly logger?: Logger;
+}
+
+const guardOptionNames: readonly string[] = [
+  'map',
+  'sink',
+  'threshold',
+  'degradationBudget',
+  'strict',
+  'clock',
+  'logger',
+];
+const loggerMethods = ['debug', 'info', 'warn', 'error'] as const;
+
+function optionError(option: string, message: string): DependencyGuardOptionsError {
+  return new DependencyGuardOptionsError(option, `createDependencyGuard: ${message}`);
+}
+
+function hasMethods(value: unknown, methods: readonly string[]): boolean {
+  return (
+    typeof value === 'object' &&
+    value !== null &&
+    methods.every((method) => typeof (value as Record<string, unknown>)[method] === 'function')
+  );
+}
+
+function share(option: string, value: unknown, lowerOpen: boolean): void {
+  if (value === undefined) return;
+  const inRange = typeof value === 'number' && (lowerOpen ? value > 0 : value >= 0) && value <= 1;
+  if (inRange) return;
+  // A whole percentage where a share is wanted is the likely slip: say so.
+  const hint =
+    Number.isInteger(value) && (value as number) > 1 && (value as number) <= 100
+      ? `; a share, so ${(value as number) / 100}?`
+      : '';
+  const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
+  throw optionError(
+    option,
+    `option "${option}" must be a share in ${lowerOpen ? '(0, 1]' : '[0, 1]'} (got ${shown}${hint})`,
+  );
+}
+
+/** Check every option once, so a bad one fails at start-up rather than skipping every run. */
+function checkGuardOptions(options: DependencyGuardOptions): void {
+  if (typeof options !== 'object' || options === null) {
+    throw optionError('options', 'needs an options object with { map }');
+  }
+  for (const name of Object.keys(options)) {
+    if (!guardOptionNames.includes(name)) {
+      throw optionError(
+        name,
+        `"${name}" is not an option (options: ${guardOptionNames.join(', ')}${name === 'signal' ? '; pass signal to guard.run()' : ''})`,
+      );
+    }
+  }
+  const map = options.map as Partial<DependencyMap> | undefined;
+  if (typeof map?.processors?.get !== 'function' || typeof map.threshold !== 'number') {
+    throw optionError('map', 'option "map" must be a map from createDependencyMap()');
+  }
+  if (options.sink !== undefined && !hasMethods(options.sink, ['record'])) {
+    throw optionError('sink', 'option "sink" must be a DecisionSink with record(entry)');
+  }
+  share('threshold', options.threshold, true);
+  share('degradationBudget', options.degradationBudget, false);
+  if (options.strict !== undefined && typeof options.strict !== 'boolean') {
+    throw optionError(
+      'strict',
+      `option "strict" must be a boolean (got ${JSON.stringify(options.strict)})`,
+    );
+  }
+  if (options.clock !== undefined && !hasMethods(options.clock, ['now'])) {
+    throw optionError('clock', 'option "clock" must be a Clock from @pipewell/retry');
+  }
+  if (options.logger !== undefined && !hasMethods(options.logger, loggerMethods)) {
+    throw optionError(
+      'logger',
+      `option "logger" must be a Logger with ${loggerMethods.join(', ')} methods`,
+    );
+  }
 }
 
 /** Which run a guard is asked about. */
@@ -46,7 +130,9 @@ export interface DependencyGuard {
 }
 
 /**
- * Create a guard so a processor opts into soft dependencies with one line.
+ * Create a guard so a processor opts into soft dependencies with one line. Every option is
+ * checked here: a wrong one throws {@link DependencyGuardOptionsError} naming it (`threshold: 80`
+ * is refused at once instead of blocking every run).
  *
  * @example
  * ```ts
@@ -56,12 +142,8 @@ export interface DependencyGuard {
  * ```
  */
 export function createDependencyGuard(options: DependencyGuardOptions): DependencyGuard {
+  checkGuardOptions(options);
   const { map, sink, clock = systemClock, logger = silentLogger, ...evaluateOptions } = options;
-  if (typeof map?.processors?.get !== 'function') {
-    throw new TypeError(
-      '@pipewell/soft-deps: createDependencyGuard needs { map } from createDependencyMap()',
-    );
-  }
   return {
     async run(run, fn) {
       const decision = await evaluateDependencies(map, run.processorName, run.dataDate, {

@@ -1,3 +1,4 @@
+export { DependencyGuardOptionsError } from './errors.js';
 export type {
   Decision,
   DependencyDecision,

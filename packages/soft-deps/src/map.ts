@@ -78,7 +78,10 @@ const mapSchema = z
 export interface UpstreamConfig {
   /** @default 'soft' */
   readonly kind?: DependencyKind | undefined;
-  /** This upstream's soft threshold, in (0, 1]. @default the processor's, else the map's */
+  /**
+   * This upstream's soft threshold, in (0, 1]. It wins over every other level.
+   * @default the processor's, else the call's, else the map's
+   */
   readonly threshold?: number | undefined;
   /** A coverage function, or (in JSON) the name of one registered with `sources`. */
   readonly coverage: string | CoverageFunction;
@@ -89,13 +92,19 @@ export interface UpstreamConfig {
 export interface ProcessorConfig {
   /** @default {} */
   readonly upstreams?: Readonly<Record<string, UpstreamConfig>> | undefined;
+  /**
+   * The soft threshold for this processor's upstreams, in (0, 1]: an upstream's own threshold
+   * wins over it, and it wins over a per-call threshold.
+   * @default the call's, else the map's
+   */
   readonly threshold?: number | undefined;
+  /** The largest share of records a run may process degraded, in [0, 1]. @default the map's */
   readonly degradationBudget?: number | undefined;
 }
 
 /** A dependency map as written in a JSON or TS config. */
 export interface DependencyMapConfig {
-  /** @default 0.8 */
+  /** The soft threshold when no upstream, processor or call sets one, in (0, 1]. @default 0.8 */
   readonly threshold?: number | undefined;
   readonly degradationBudget?: number | undefined;
   readonly processors: Readonly<Record<string, ProcessorConfig>>;
@@ -110,8 +119,13 @@ type ConfigMatchesSchema = Assert<Same<DependencyMapConfig, z.input<typeof mapSc
 export interface ResolvedUpstream {
   readonly name: string;
   readonly kind: DependencyKind;
-  /** The soft threshold (1 for hard upstreams). */
+  /**
+   * The soft threshold the map settles on (1 for hard upstreams): its own, else the processor's,
+   * else the map's. A per-call threshold can still replace the map's; see {@link ResolvedUpstream.ownThreshold}.
+   */
   readonly threshold: number;
+  /** The threshold set on this upstream itself, which no other level overrides, or undefined. */
+  readonly ownThreshold: number | undefined;
   /** Undefined when the config names a source that was not registered (evaluation then blocks). */
   readonly coverage: CoverageFunction | undefined;
   readonly source: string | undefined;
@@ -122,6 +136,8 @@ export interface ResolvedUpstream {
 export interface ResolvedProcessor {
   readonly name: string;
   readonly upstreams: readonly ResolvedUpstream[];
+  /** The processor's own soft threshold, which wins over a per-call one, or undefined. */
+  readonly threshold: number | undefined;
   readonly degradationBudget: number | undefined;
 }
 
@@ -224,6 +240,7 @@ export function createDependencyMap(
           upstream.kind === 'hard'
             ? 1
             : (upstream.threshold ?? processor.threshold ?? parsed.data.threshold),
+        ownThreshold: upstream.threshold,
         coverage,
         source,
         description: upstream.description,
@@ -232,6 +249,7 @@ export function createDependencyMap(
     processors.set(name, {
       name,
       upstreams,
+      threshold: processor.threshold,
       degradationBudget: processor.degradationBudget ?? parsed.data.degradationBudget,
     });
   }
