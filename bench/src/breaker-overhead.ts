@@ -1,4 +1,4 @@
-import { createCircuitBreaker } from '@pipewell/circuit-breaker';
+import { createCircuitBreaker, createMemoryStore } from '@pipewell/circuit-breaker';
 import { createRetryPolicy } from '@pipewell/retry';
 import {
   ConsecutiveBreaker,
@@ -25,6 +25,13 @@ const timeWindow = createCircuitBreaker({
   minimumCalls: 10,
   env: {},
 });
+// Fleet-wide failure counting on a store: its success path must stay as cheap while the count is 0.
+const fleetCounted = createCircuitBreaker({
+  name: 'bench-fleet-scope',
+  store: createMemoryStore(),
+  failureScope: 'fleet',
+  env: {},
+});
 const retryPolicy = createRetryPolicy({ maxAttempts: 3 });
 const timedRetryPolicy = createRetryPolicy({ maxAttempts: 3, attemptTimeoutMs: 10_000 });
 
@@ -49,6 +56,7 @@ const results = await measure([
   { name: 'bare await fn()', call: () => work() },
   { name: 'pipewell breaker (consecutive)', call: () => consecutive.execute(work) },
   { name: 'pipewell breaker (timeWindow)', call: () => timeWindow.execute(work) },
+  { name: 'pipewell breaker (fleet failureScope)', call: () => fleetCounted.execute(work) },
   { name: 'cockatiel breaker (consecutive)', call: () => cockatielConsecutive.execute(work) },
   { name: 'cockatiel breaker (sampling)', call: () => cockatielSampling.execute(work) },
   { name: 'opossum fire() (no timeout)', call: () => opossum.fire() },
@@ -77,4 +85,4 @@ console.log(
 
 opossum.shutdown();
 opossumTimed.shutdown();
-await Promise.all([consecutive.close(), timeWindow.close()]);
+await Promise.all([consecutive.close(), timeWindow.close(), fleetCounted.close()]);

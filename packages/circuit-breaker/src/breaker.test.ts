@@ -2,6 +2,9 @@ import { createRetryPolicy, createVirtualClock } from '@pipewell/retry';
 import { describe, expect, it, vi } from 'vitest';
 import { type BreakerEvents, createCircuitBreaker } from './breaker.js';
 import { CircuitOpenError } from './errors.js';
+import type { BreakerStateStore } from './store.js';
+import { createMemoryStore } from './store.js';
+import { recordingLogger } from './testing/fakes.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('backend down'));
 const ok = (): Promise<string> => Promise.resolve('ok');
@@ -291,7 +294,7 @@ describe('createCircuitBreaker: operators and lifecycle', () => {
     const breaker = createCircuitBreaker({
       name: 'life',
       clock,
-      store: (await import('./store.js')).createMemoryStore(),
+      store: createMemoryStore(),
       env: {},
     });
     expect(clock.pendingTimers).toBe(1);
@@ -311,6 +314,16 @@ describe('createCircuitBreaker: operators and lifecycle', () => {
     expect(() => createCircuitBreaker({ name: 'a', isFailure: 3 as never, env: {} })).toThrow(
       '"isFailure" must be a function',
     );
+    expect(() => createCircuitBreaker({ name: 'a', logger: {} as never, env: {} })).toThrow(
+      'option "logger" must be a Logger',
+    );
+    expect(() =>
+      createCircuitBreaker({
+        name: 'a',
+        store: { get() {}, compareAndSet() {} } as never,
+        env: {},
+      }),
+    ).toThrow('option "store" must implement BreakerStateStore');
     expect(() => createCircuitBreaker({ name: 'a', failureTreshold: 3, env: {} } as never)).toThrow(
       'unknown breaker option "failureTreshold"',
     );
@@ -352,5 +365,325 @@ describe('retry around a breaker', () => {
     expect(calls).toHaveLength(3);
     expect((calls[2] as number) - (calls[1] as number)).toBeGreaterThanOrEqual(30_000);
     expect(breaker.state).toBe('closed');
+  });
+});
+
+function deferred<T>() {
+  let resolve: (value: T) => void = () => {};
+  let reject: (error: Error) => void = () => {};
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+describe('a half-open probe that never settles', () => {
+  it('counts as failed when probeLeaseMs runs out: the breaker reopens, then a later call probes again', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'hung',
+      clock,
+      failureThreshold: 1,
+      openTimeoutMs: 1_000,
+      probeLeaseMs: 5_000,
+      env: {},
+    });
+    const events = recordEvents(breaker);
+    await fail(breaker, 1);
+    await clock.advance(1_000);
+    void breaker.execute(() => new Promise<never>(() => {}));
+    expect(breaker.state).toBe('half-open');
+    await clock.advance(4_999);
+    await expect(breaker.execute(ok)).rejects.toThrow('half-open and its probe is busy');
+
+    await clock.advance(1);
+    expect(breaker.state).toBe('open');
+    const refused = await breaker.execute(ok).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ state: 'open', retryAfterMs: 1_000 });
+    expect(((refused as Error).cause as Error).message).toBe(
+      'Circuit "hung": the half-open probe did not settle within probeLeaseMs (5000 ms)',
+    );
+    expect(events.filter(([n]) => n === 'open').map(([, e]) => e)).toEqual([
+      { name: 'hung', reason: 'failures', halfOpenAt: 1_000 },
+      { name: 'hung', reason: 'probeTimeout', halfOpenAt: 7_000 },
+    ]);
+
+    await clock.advance(1_000);
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+    expect(breaker.state).toBe('closed');
+    // The second probe's lease timer went with its period.
+    expect(clock.pendingTimers).toBe(0);
+  });
+});
+
+describe('a half-open period that runs out of lease with no trial running', () => {
+  it('lets the lease go without a verdict: a quiet but healthy service is not reopened', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'quiet',
+      clock,
+      failureThreshold: 1,
+      openTimeoutMs: 1_000,
+      halfOpenMaxCalls: 2,
+      probeLeaseMs: 5_000,
+      env: {},
+    });
+    const events = recordEvents(breaker);
+    await fail(breaker, 1);
+    await clock.advance(1_000);
+    await expect(breaker.execute(ok)).resolves.toBe('ok'); // one success of the two needed
+    await clock.advance(5_000); // no second call within the lease
+    expect(events.filter(([n]) => n === 'open')).toHaveLength(1);
+    // No reopen: the next calls take a fresh probe at once and close it.
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+    expect(breaker.state).toBe('half-open');
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+    expect(breaker.state).toBe('closed');
+    expect(events.filter(([n]) => n === 'halfOpen')).toHaveLength(2);
+  });
+});
+
+describe('a call belongs to the period it started in', () => {
+  async function twoTrialBreaker(clock: ReturnType<typeof createVirtualClock>) {
+    const breaker = createCircuitBreaker({
+      name: 'periods',
+      clock,
+      failureThreshold: 1,
+      openTimeoutMs: 100,
+      halfOpenMaxCalls: 2,
+      successThreshold: 1,
+      env: {},
+    });
+    await fail(breaker, 1);
+    await clock.advance(100);
+    return breaker;
+  }
+
+  it('a late success from an earlier half-open period does not close the current one', async () => {
+    const clock = createVirtualClock();
+    const breaker = await twoTrialBreaker(clock);
+    const early = deferred<string>();
+    const earlyCall = breaker.execute(() => early.promise);
+    await fail(breaker, 1); // the period's second trial fails: reopened
+    expect(breaker.state).toBe('open');
+    await clock.advance(100);
+    void breaker.execute(() => new Promise<never>(() => {})); // the new period's trial
+    expect(breaker.state).toBe('half-open');
+
+    early.resolve('late');
+    await expect(earlyCall).resolves.toBe('late');
+    expect(breaker.state).toBe('half-open');
+  });
+
+  it('a late failure from an earlier half-open period does not reopen the current one', async () => {
+    const clock = createVirtualClock();
+    const breaker = await twoTrialBreaker(clock);
+    const early = deferred<string>();
+    const earlyCall = breaker.execute(() => early.promise);
+    await fail(breaker, 1);
+    await clock.advance(100);
+    const current = deferred<string>();
+    const currentCall = breaker.execute(() => current.promise);
+
+    early.reject(new Error('late failure'));
+    await expect(earlyCall).rejects.toThrow('late failure');
+    expect(breaker.state).toBe('half-open');
+    current.resolve('recovered');
+    await expect(currentCall).resolves.toBe('recovered');
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('an aborted trial from an earlier period frees no slot of the current one', async () => {
+    const clock = createVirtualClock();
+    const breaker = await twoTrialBreaker(clock);
+    const controller = new AbortController();
+    const earlyCall = breaker.execute(
+      ({ signal }) =>
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        ),
+      controller.signal,
+    );
+    await fail(breaker, 1);
+    await clock.advance(100);
+
+    const hang = vi.fn(() => new Promise<never>(() => {}));
+    void breaker.execute(hang); // one of the new period's two slots
+    controller.abort(new Error('caller gave up'));
+    await expect(earlyCall).rejects.toThrow('caller gave up');
+    void breaker.execute(hang); // the second slot
+    await expect(breaker.execute(hang)).rejects.toBeInstanceOf(CircuitOpenError);
+    expect(hang).toHaveBeenCalledTimes(2);
+  });
+
+  it('a call started while closed neither closes nor reopens a later half-open period', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'closed-call',
+      clock,
+      failureThreshold: 2,
+      openTimeoutMs: 100,
+      env: {},
+    });
+    const slowSuccess = deferred<string>();
+    const slowFailure = deferred<string>();
+    const calls = [
+      breaker.execute(() => slowSuccess.promise),
+      breaker.execute(() => slowFailure.promise),
+    ];
+    await fail(breaker, 2);
+    await clock.advance(100);
+    void breaker.execute(() => new Promise<never>(() => {}));
+    expect(breaker.state).toBe('half-open');
+    slowSuccess.resolve('late');
+    slowFailure.reject(new Error('late'));
+    await Promise.allSettled(calls);
+    expect(breaker.state).toBe('half-open');
+  });
+});
+
+describe('listeners cannot corrupt the breaker', () => {
+  it('a throwing listener never replaces a result or an error, never stops a transition, and is logged', async () => {
+    const clock = createVirtualClock();
+    const { lines, logger } = recordingLogger();
+    const breaker = createCircuitBreaker({
+      name: 'listeners',
+      clock,
+      failureThreshold: 2,
+      openTimeoutMs: 1_000,
+      logger,
+      env: {},
+    });
+    for (const event of ['success', 'failure', 'open', 'rejected', 'halfOpen'] as const) {
+      breaker.on(event, () => {
+        throw new Error(`${event} listener broke`);
+      });
+    }
+    breaker.on('close', async () => {
+      throw new Error('close listener broke');
+    });
+
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+    await expect(breaker.execute(ok, new AbortController().signal)).resolves.toBe('ok');
+    await fail(breaker, 2);
+    expect(breaker.state).toBe('open');
+    await expect(breaker.execute(ok)).rejects.toBeInstanceOf(CircuitOpenError);
+    await clock.advance(1_000);
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+    expect(breaker.state).toBe('closed');
+
+    expect(lines.map(({ fields }) => fields.event)).toEqual([
+      'success',
+      'success',
+      'failure',
+      'open',
+      'failure',
+      'rejected',
+      'halfOpen',
+      'success',
+      'close',
+    ]);
+    expect(lines[3]).toMatchObject({
+      level: 'error',
+      fields: { breaker: 'listeners', event: 'open', err: { message: 'open listener broke' } },
+      message: 'circuit-breaker: an event listener threw; the breaker ignored it',
+    });
+  });
+
+  it('changes state before it emits, so listeners see the state the event announces', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'order',
+      clock,
+      failureThreshold: 1,
+      openTimeoutMs: 1_000,
+      env: {},
+    });
+    const seen: string[] = [];
+    for (const event of ['success', 'failure', 'open', 'halfOpen', 'close'] as const) {
+      breaker.on(event, () => seen.push(`${event}:${breaker.state}`));
+    }
+    await fail(breaker, 1);
+    await clock.advance(1_000);
+    await breaker.execute(ok);
+    expect(seen).toEqual([
+      'open:open',
+      'failure:open',
+      'halfOpen:half-open',
+      'close:closed',
+      'success:closed',
+    ]);
+  });
+
+  it('a listener that resets the breaker from its open event has the last word', async () => {
+    const clock = createVirtualClock();
+    const inner = createMemoryStore();
+    // The trip's read of the store is slow; the reset's write lands before the trip looks.
+    let releaseHeld = (): void => {};
+    let holdNextGet = false;
+    const store: BreakerStateStore = {
+      async get(name) {
+        if (holdNextGet) {
+          holdNextGet = false;
+          await new Promise<void>((resolve) => (releaseHeld = resolve));
+        }
+        return inner.get(name);
+      },
+      compareAndSet: (name, expected, next) => inner.compareAndSet(name, expected, next),
+      recordOutcome: (name, outcome) => inner.recordOutcome(name, outcome),
+    };
+    const breaker = createCircuitBreaker({
+      name: 'reentrant',
+      clock,
+      store,
+      failureThreshold: 1,
+      env: {},
+    });
+    await clock.advance(0);
+    const resets: Array<Promise<void>> = [];
+    breaker.on('open', () => resets.push(breaker.reset()));
+    holdNextGet = true;
+    await fail(breaker, 1);
+    await Promise.all(resets);
+    expect(inner.snapshot().reentrant?.state).toBe('closed');
+    releaseHeld();
+    await clock.advance(0);
+    expect(breaker.state).toBe('closed');
+    expect(inner.snapshot().reentrant?.state).toBe('closed');
+    await breaker.close();
+  });
+});
+
+describe('CircuitOpenError.cause', () => {
+  it('is the failure that opened the breaker, or the trial failure that reopened it', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'cause',
+      clock,
+      failureThreshold: 2,
+      openTimeoutMs: 100,
+      env: {},
+    });
+    const first = new Error('timeout 1');
+    const second = new Error('timeout 2');
+    await expect(breaker.execute(() => Promise.reject(first))).rejects.toBe(first);
+    await expect(breaker.execute(() => Promise.reject(second))).rejects.toBe(second);
+    const refused = await breaker.execute(ok).catch((e: unknown) => e);
+    expect(CircuitOpenError.isInstance(refused)).toBe(true);
+    expect((refused as Error).cause).toBe(second);
+
+    await clock.advance(100);
+    const probeError = new Error('still down');
+    await expect(breaker.execute(() => Promise.reject(probeError))).rejects.toBe(probeError);
+    expect(((await breaker.execute(ok).catch((e: unknown) => e)) as Error).cause).toBe(probeError);
+  });
+
+  it('is absent while isolated by an operator', async () => {
+    const breaker = createCircuitBreaker({ name: 'ops-cause', env: {} });
+    await breaker.isolate();
+    const refused = (await breaker.execute(ok).catch((e: unknown) => e)) as Error;
+    expect(CircuitOpenError.isInstance(refused)).toBe(true);
+    expect('cause' in refused).toBe(false);
   });
 });

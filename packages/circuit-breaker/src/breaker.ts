@@ -1,11 +1,17 @@
-import { type Clock, type ClockTimer, systemClock } from '@pipewell/retry';
+import {
+  type Clock,
+  type ClockTimer,
+  type Logger,
+  silentLogger,
+  systemClock,
+} from '@pipewell/retry';
 import type { BreakerConfig, BreakerConfigInput } from './config.js';
 import { breakerConfigFromEnv } from './config.js';
 import { BreakerConfigError, CircuitOpenError } from './errors.js';
 import { Emitter } from './events.js';
 import type { FailureTracker } from './policies.js';
 import { consecutiveTracker, countWindowTracker, timeWindowTracker } from './policies.js';
-import type { BreakerRecord, BreakerState } from './record.js';
+import type { BreakerOutcome, BreakerRecord, BreakerState } from './record.js';
 import { countTrips, emptyRecord } from './record.js';
 import type { BreakerStateStore } from './store.js';
 import { createMemoryStore } from './store.js';
@@ -16,8 +22,11 @@ export interface BreakerContext {
   readonly signal: AbortSignal;
 }
 
-/** Why a breaker opened. */
-export type OpenReason = 'failures' | 'fleet' | 'probeFailed' | 'isolated';
+/**
+ * Why a breaker opened: its own failures, the fleet's record, a failed trial call, a probe that
+ * did not settle within `probeLeaseMs`, or an operator's `isolate()`.
+ */
+export type OpenReason = 'failures' | 'fleet' | 'probeFailed' | 'probeTimeout' | 'isolated';
 /** Why a breaker closed. */
 export type CloseReason = 'probeSucceeded' | 'fleet' | 'reset';
 /** The store operation that failed, in a `storeError` event. */
@@ -80,6 +89,12 @@ export interface CircuitBreakerOptions extends BreakerConfigInput {
    * @default process.env
    */
   readonly env?: Readonly<Record<string, string | undefined>>;
+  /**
+   * Where the breaker reports what it cannot throw: a listener or `isFailure` that threw, a store
+   * fault, a fleet write that kept losing the compare-and-set race.
+   * @default silentLogger
+   */
+  readonly logger?: Logger;
 }
 
 /** A circuit breaker. Create one with {@link createCircuitBreaker}. */
@@ -112,16 +127,16 @@ export interface CircuitBreaker {
   [Symbol.asyncDispose](): Promise<void>;
 }
 
-class Context implements BreakerContext {
-  #signal: AbortSignal | undefined;
-  constructor(signal: AbortSignal | undefined) {
-    this.#signal = signal;
-  }
+/**
+ * The context of every call made without a signal: one shared object, so such calls allocate
+ * none. Each read of `signal` makes a fresh never-aborting signal, so a listener that `fn` adds
+ * to it dies with it instead of piling up on a shared one.
+ */
+const unsignalled: BreakerContext = Object.freeze({
   get signal(): AbortSignal {
-    if (this.#signal === undefined) this.#signal = new AbortController().signal;
-    return this.#signal;
-  }
-}
+    return new AbortController().signal;
+  },
+});
 
 function isAbort(error: unknown): boolean {
   return (
@@ -157,7 +172,76 @@ const PROBE_BUSY_RETRY_MS = 1_000;
 const FAILURE_SYNC_GAP_MS = 1_000;
 const CAS_ATTEMPTS = 5;
 
-type Unsynced = 'trip' | 'close' | undefined;
+/**
+ * Whether an open period is the fleet's (the store's period `period`) or this instance's alone
+ * (its trip is unpublished, the fleet lacks a quorum, or there is no store).
+ */
+type Scope = 'local' | 'fleet';
+
+/** Closed: calls go through and are counted. */
+interface ClosedPhase {
+  readonly kind: 'closed';
+  /**
+   * Settle handlers bound to this closed period, so a call knows the period it started in
+   * without a closure per call.
+   */
+  readonly onSuccess: <R>(value: R) => R;
+  readonly onFailure: (error: unknown) => never;
+}
+
+/** Open: calls are refused until `halfOpenAt`. */
+interface OpenPhase {
+  readonly kind: 'open';
+  readonly scope: Scope;
+  /** The fleet's period (scope fleet), or the period this instance's trip would open (local). */
+  readonly period: number;
+  readonly halfOpenAt: number;
+  /** The failure that opened it, when this instance saw it. */
+  readonly cause: unknown;
+  /** A call is taking the fleet's probe lease; others are refused meanwhile. */
+  acquiring: boolean;
+}
+
+/** Half-open: up to `halfOpenMaxCalls` trial calls decide, within the lease. */
+interface HalfOpenPhase {
+  readonly kind: 'half-open';
+  readonly scope: Scope;
+  readonly period: number;
+  /** Whether this instance holds the fleet's probe lease (else it probes for itself). */
+  readonly lease: boolean;
+  /** When the probe counts as failed if it has not decided. */
+  readonly leaseExpiresAt: number;
+  readonly leaseTimer: ClockTimer;
+  readonly cause: unknown;
+  started: number;
+  successes: number;
+}
+
+/** Isolated by an operator: open until `reset()`. */
+interface IsolatedPhase {
+  readonly kind: 'isolated';
+  readonly period: number;
+}
+
+type Phase = ClosedPhase | OpenPhase | HalfOpenPhase | IsolatedPhase;
+
+/** A local verdict the store has not taken yet; the next sync publishes it. */
+type Unpublished =
+  | { readonly kind: 'trip' }
+  | { readonly kind: 'reopen'; readonly period: number; readonly at: number }
+  | { readonly kind: 'close'; readonly period: number };
+
+/** How a compare-and-set write ended, with the record in force afterwards. */
+interface WriteResult {
+  readonly kind: 'wrote' | 'unchanged' | 'contended';
+  readonly record: BreakerRecord;
+}
+
+type Acquired =
+  | { readonly kind: 'lease'; readonly period: number; readonly expiresAt: number }
+  | { readonly kind: 'closed' | 'open' | 'storeDown' };
+
+type RecordChange = Omit<BreakerRecord, 'version' | 'updatedAt' | 'updatedBy'>;
 
 class Breaker implements CircuitBreaker {
   readonly name: string;
@@ -167,39 +251,22 @@ class Breaker implements CircuitBreaker {
   /** The shared store; a breaker without one keeps its state in memory and never syncs. */
   readonly #store: BreakerStateStore;
   readonly #shared: boolean;
+  readonly #fleetCounting: boolean;
   readonly #isFailure: (error: unknown) => boolean;
+  readonly #logger: Logger;
   readonly #tracker: FailureTracker;
   readonly #needsNow: boolean;
-  readonly #events = new Emitter<BreakerEvents>();
+  readonly #events: Emitter<BreakerEvents>;
   readonly #pending = new Set<Promise<unknown>>();
 
-  #state: BreakerState = 'closed';
-  #halfOpenAt = 0;
-  #isolated = false;
-  /** Whether the current open period is the fleet's (in the store) or only this instance's. */
-  #openSource: 'local' | 'fleet' = 'local';
-  #trialsStarted = 0;
-  #trialSuccesses = 0;
-  #holdsLease = false;
-  #acquiring = false;
+  #phase: Phase;
   #known: BreakerRecord | undefined;
-  #unsynced: Unsynced;
+  #unpublished: Unpublished | undefined;
+  #publishing: { readonly work: Unpublished; readonly done: Promise<void> } | undefined;
+  #resettingFailures = false;
   #lastSyncAt = Number.NEGATIVE_INFINITY;
   #syncTimer: ClockTimer | undefined;
-  #closed = false;
-
-  // Bound once, so the closed-state success path allocates no closures.
-  readonly #closedSuccess = <R>(value: R): R => {
-    if (this.#state === 'closed')
-      this.#tracker.record(false, this.#needsNow ? this.#clock.now() : 0);
-    if (this.#events.has('success'))
-      this.#events.emit('success', { name: this.name, durationMs: undefined, slow: false });
-    return value;
-  };
-  readonly #closedFailure = (error: unknown): never => {
-    this.#settleFailure(error, undefined, false, undefined);
-    throw error;
-  };
+  #disposed = false;
 
   constructor(options: CircuitBreakerOptions) {
     if (typeof options !== 'object' || options === null) {
@@ -208,7 +275,7 @@ class Breaker implements CircuitBreaker {
         'createCircuitBreaker needs an options object with a name',
       );
     }
-    const { name, store, instanceId, clock, isFailure, env, ...settings } = options;
+    const { name, store, instanceId, clock, isFailure, env, logger, ...settings } = options;
     this.config = breakerConfigFromEnv(name, settings, env).config;
     this.name = name;
     if (instanceId !== undefined && (typeof instanceId !== 'string' || instanceId === '')) {
@@ -219,23 +286,48 @@ class Breaker implements CircuitBreaker {
       throw new BreakerConfigError('isFailure', 'option "isFailure" must be a function');
     }
     this.#isFailure = isFailure ?? defaultIsFailure;
+    if (
+      logger !== undefined &&
+      (typeof logger !== 'object' ||
+        logger === null ||
+        typeof logger.warn !== 'function' ||
+        typeof logger.error !== 'function')
+    ) {
+      throw new BreakerConfigError(
+        'logger',
+        'option "logger" must be a Logger (pino-style debug / info / warn / error methods)',
+      );
+    }
+    this.#logger = logger ?? silentLogger;
     this.#clock = clock ?? systemClock;
     if (
       store !== undefined &&
-      (typeof store.get !== 'function' || typeof store.compareAndSet !== 'function')
+      (typeof store.get !== 'function' ||
+        typeof store.compareAndSet !== 'function' ||
+        typeof store.recordOutcome !== 'function')
     ) {
       throw new BreakerConfigError('store', 'option "store" must implement BreakerStateStore');
     }
     // Without a shared store every store operation is skipped; the placeholder keeps types simple.
     this.#store = store ?? createMemoryStore();
     this.#shared = store !== undefined;
+    this.#fleetCounting = this.#shared && this.config.failureScope === 'fleet';
     this.#tracker = trackerFor(this.config);
     this.#needsNow = this.config.policy === 'timeWindow';
-    if (this.#shared) this.#scheduleSync();
+    this.#events = new Emitter<BreakerEvents>((event, error) =>
+      this.#log('error', { err: error, event }, 'an event listener threw; the breaker ignored it'),
+    );
+    this.#phase = this.#newClosed();
+    if (this.#shared) {
+      // Learn the fleet's state (and open period) before this instance's first trip.
+      this.#background(this.#syncOnce());
+      this.#scheduleSync();
+    }
   }
 
   get state(): BreakerState {
-    return this.#state;
+    const phase = this.#phase;
+    return phase.kind === 'isolated' ? 'open' : phase.kind;
   }
 
   on<K extends keyof BreakerEvents>(
@@ -249,380 +341,700 @@ class Breaker implements CircuitBreaker {
     fn: (context: BreakerContext) => R | PromiseLike<R>,
     signal?: AbortSignal,
   ): Promise<R> {
-    if (this.#closed) {
-      return Promise.reject(new Error(`Circuit breaker "${this.name}" was closed with close()`));
-    }
+    if (this.#disposed) return Promise.reject(this.#disposedError());
     if (signal?.aborted) return Promise.reject(signal.reason);
-    switch (this.#state) {
+    const phase = this.#phase;
+    switch (phase.kind) {
       case 'closed':
-        return this.#call(fn, signal, false);
+        return this.#call(fn, signal, phase);
       case 'open': {
         const now = this.#clock.now();
-        if (now < this.#halfOpenAt) {
-          // An isolated breaker has no end; tell callers to look again after one open period.
-          return this.#reject(this.#isolated ? this.config.openTimeoutMs : this.#halfOpenAt - now);
-        }
-        return this.#probe(fn, signal);
+        if (now < phase.halfOpenAt)
+          return this.#reject(phase.halfOpenAt - now, 'open', phase.cause);
+        return this.#probe(fn, signal, phase);
       }
       case 'half-open':
-        if (this.#trialsStarted < this.config.halfOpenMaxCalls) {
-          this.#trialsStarted++;
-          return this.#call(fn, signal, true);
+        if (phase.started < this.config.halfOpenMaxCalls) {
+          phase.started++;
+          return this.#call(fn, signal, phase);
         }
-        return this.#reject(PROBE_BUSY_RETRY_MS);
+        if (this.#clock.now() >= phase.leaseExpiresAt) {
+          // The lease timer is due but has not run yet (a busy event loop): decide now.
+          this.#expireProbe(phase);
+          return this.execute(fn, signal);
+        }
+        return this.#reject(PROBE_BUSY_RETRY_MS, 'half-open', phase.cause);
+      case 'isolated':
+        // An isolated breaker has no end; tell callers to look again after one open period.
+        return this.#reject(this.config.openTimeoutMs, 'open', undefined);
     }
   }
 
   #call<R>(
     fn: (context: BreakerContext) => R | PromiseLike<R>,
     signal: AbortSignal | undefined,
-    trial: boolean,
+    phase: ClosedPhase | HalfOpenPhase,
   ): Promise<R> {
     const timed = this.config.slowCallMs !== undefined;
     const start = timed ? this.#clock.now() : 0;
     let promise: Promise<R>;
     try {
-      const result = fn(new Context(signal));
+      const result = fn(signal === undefined ? unsignalled : { signal });
       promise = result instanceof Promise ? (result as Promise<R>) : Promise.resolve(result);
     } catch (error) {
       promise = Promise.reject(error);
     }
-    if (!trial && !timed && signal === undefined) {
-      return promise.then(this.#closedSuccess as (value: R) => R, this.#closedFailure);
+    if (phase.kind === 'closed' && !timed && signal === undefined) {
+      return promise.then(phase.onSuccess, phase.onFailure);
     }
     return promise.then(
       (value) => {
         const durationMs = timed ? this.#clock.now() - start : undefined;
-        const slow = durationMs !== undefined && durationMs >= (this.config.slowCallMs as number);
-        this.#events.emit('success', { name: this.name, durationMs, slow });
-        this.#settle(slow, trial);
+        const slowCallMs = this.config.slowCallMs as number;
+        const slow = durationMs !== undefined && durationMs >= slowCallMs;
+        this.#settle(
+          phase,
+          slow,
+          slow
+            ? new Error(
+                `Circuit "${this.name}": a call took ${durationMs} ms, at least slowCallMs (${slowCallMs} ms)`,
+              )
+            : undefined,
+        );
+        if (this.#events.has('success')) {
+          this.#events.emit('success', { name: this.name, durationMs, slow });
+        }
         return value;
       },
       (error: unknown) => {
-        this.#settleFailure(error, signal, trial, timed ? this.#clock.now() - start : undefined);
+        this.#failed(phase, error, signal, timed ? this.#clock.now() - start : undefined);
         throw error;
       },
     );
   }
 
-  #settleFailure(
+  #newClosed(): ClosedPhase {
+    const phase: ClosedPhase = {
+      kind: 'closed',
+      onSuccess: <R>(value: R): R => {
+        if (this.#phase === phase) this.#settleClosed(false, undefined);
+        if (this.#events.has('success')) {
+          this.#events.emit('success', { name: this.name, durationMs: undefined, slow: false });
+        }
+        return value;
+      },
+      onFailure: (error: unknown): never => {
+        this.#failed(phase, error, undefined, undefined);
+        throw error;
+      },
+    };
+    return phase;
+  }
+
+  /** Whether `isFailure` counts `error`; an `isFailure` that throws counts it (and is reported). */
+  #counts(error: unknown): boolean {
+    try {
+      return this.#isFailure(error);
+    } catch (thrown) {
+      this.#log('error', { err: thrown }, 'isFailure threw; the call counts as a failure');
+      return true;
+    }
+  }
+
+  #failed(
+    phase: ClosedPhase | HalfOpenPhase,
     error: unknown,
     signal: AbortSignal | undefined,
-    trial: boolean,
     durationMs: number | undefined,
   ): void {
-    if (signal?.aborted || !this.#isFailure(error)) {
-      // Not the service's fault: neither success nor failure. A trial slot is given back.
-      if (trial && this.#state === 'half-open') this.#trialsStarted--;
+    if (signal?.aborted || !this.#counts(error)) {
+      // Not the service's fault: neither success nor failure. A trial gives its slot back, but
+      // only to the half-open period it started in.
+      if (phase.kind === 'half-open' && this.#phase === phase) phase.started--;
       return;
     }
-    this.#events.emit('failure', { name: this.name, error, durationMs });
-    this.#settle(true, trial);
+    this.#settle(phase, true, error);
+    if (this.#events.has('failure')) {
+      this.#events.emit('failure', { name: this.name, error, durationMs });
+    }
   }
 
-  #settle(failed: boolean, trial: boolean): void {
-    if (trial) {
-      if (this.#state !== 'half-open') return;
-      if (failed) {
-        this.#reopenAfterProbe();
-        return;
-      }
-      this.#trialSuccesses++;
-      if (this.#trialSuccesses >= this.config.successThreshold) this.#closeAfterProbe();
+  /** Count one call's outcome in the period it started in; a later period ignores it. */
+  #settle(phase: ClosedPhase | HalfOpenPhase, failed: boolean, cause: unknown): void {
+    if (this.#phase !== phase) return;
+    if (phase.kind === 'closed') {
+      this.#settleClosed(failed, cause);
       return;
     }
-    if (this.#state !== 'closed') return;
-    const now = this.#clock.now();
+    if (failed) {
+      this.#reopen(phase, 'probeFailed', cause);
+      return;
+    }
+    phase.successes++;
+    if (phase.successes >= this.config.successThreshold) this.#closeAfterProbe(phase);
+  }
+
+  /** The closed-state outcome; the caller has checked the call belongs to the current period. */
+  #settleClosed(failed: boolean, cause: unknown): void {
+    const now = failed || this.#needsNow ? this.#clock.now() : 0;
     if (this.#tracker.record(failed, now)) {
-      this.#trip(now);
-    } else if (failed && this.#shared && now - this.#lastSyncAt >= FAILURE_SYNC_GAP_MS) {
-      // Failures here may mean the fleet has already opened: look sooner than the next tick.
-      this.#background(this.#syncOnce());
+      this.#trip(now, cause);
+      return;
+    }
+    if (!this.#shared || this.#disposed) return;
+    if (failed) {
+      if (this.#fleetCounting) {
+        this.#background(this.#countFleetFailure(now, cause));
+      } else if (now - this.#lastSyncAt >= FAILURE_SYNC_GAP_MS) {
+        // Failures here may mean the fleet has already opened: look sooner than the next tick.
+        this.#background(this.#syncOnce());
+      }
+    } else if (
+      this.#fleetCounting &&
+      !this.#resettingFailures &&
+      this.#known !== undefined &&
+      this.#known.failures > 0
+    ) {
+      this.#resettingFailures = true;
+      this.#background(this.#resetFleetFailures());
     }
   }
 
-  #reject<R>(retryAfterMs: number): Promise<R> {
-    const state = this.#state;
-    if (this.#events.has('rejected'))
+  #reject<R>(retryAfterMs: number, state: BreakerState, cause: unknown): Promise<R> {
+    const error = new CircuitOpenError(
+      this.name,
+      retryAfterMs,
+      state,
+      cause === undefined ? undefined : { cause },
+    );
+    if (this.#events.has('rejected')) {
       this.#events.emit('rejected', { name: this.name, retryAfterMs, state });
-    return Promise.reject(new CircuitOpenError(this.name, retryAfterMs, state));
-  }
-
-  #open(reason: OpenReason, source: 'local' | 'fleet', halfOpenAt: number): void {
-    const wasOpen = this.#state === 'open' && this.#halfOpenAt === halfOpenAt;
-    this.#state = 'open';
-    this.#halfOpenAt = halfOpenAt;
-    this.#openSource = source;
-    this.#trialsStarted = 0;
-    this.#trialSuccesses = 0;
-    this.#holdsLease = false;
-    this.#tracker.reset();
-    if (!wasOpen) {
-      this.#events.emit('open', {
-        name: this.name,
-        reason,
-        halfOpenAt: Number.isFinite(halfOpenAt) ? halfOpenAt : null,
-      });
     }
+    return Promise.reject(error);
   }
 
-  #closeLocally(reason: CloseReason): void {
-    const wasClosed = this.#state === 'closed';
-    this.#state = 'closed';
-    this.#isolated = false;
-    this.#halfOpenAt = 0;
-    this.#openSource = 'local';
-    this.#trialsStarted = 0;
-    this.#trialSuccesses = 0;
-    this.#holdsLease = false;
-    this.#tracker.reset();
-    if (!wasClosed) this.#events.emit('close', { name: this.name, reason });
+  /** Switch phase; the caller emits the event once every side effect is in place. */
+  #enter(next: Phase): Phase {
+    const previous = this.#phase;
+    if (previous.kind === 'half-open') previous.leaseTimer.clear();
+    this.#phase = next;
+    if (next.kind === 'closed') this.#tracker.reset();
+    return previous;
   }
 
-  #enterHalfOpen(withLease: boolean): void {
-    this.#state = 'half-open';
-    this.#holdsLease = withLease;
-    this.#trialsStarted = 0;
-    this.#trialSuccesses = 0;
-    this.#events.emit('halfOpen', { name: this.name });
+  #emitOpen(reason: OpenReason, halfOpenAt: number): void {
+    this.#events.emit('open', {
+      name: this.name,
+      reason,
+      halfOpenAt: Number.isFinite(halfOpenAt) ? halfOpenAt : null,
+    });
   }
 
-  #trip(now: number): void {
-    this.#open('failures', 'local', now + this.config.openTimeoutMs);
-    if (!this.#shared) return;
-    this.#unsynced = 'trip';
-    this.#background(this.#publishTrip(now));
+  #closeFromFleet(reason: CloseReason): void {
+    if (this.#phase.kind === 'closed') return;
+    this.#enter(this.#newClosed());
+    this.#events.emit('close', { name: this.name, reason });
   }
 
-  #reopenAfterProbe(): void {
+  #trip(now: number, cause: unknown): void {
+    const halfOpenAt = now + this.config.openTimeoutMs;
+    // The trip claims the period after the newest one this instance knows of, so the store can
+    // tell it from a trip that arrives after the fleet has moved on.
+    const period = (this.#known?.period ?? 0) + 1;
+    this.#enter({ kind: 'open', scope: 'local', period, halfOpenAt, cause, acquiring: false });
+    if (this.#shared) this.#publish({ kind: 'trip' });
+    this.#emitOpen('failures', halfOpenAt);
+  }
+
+  #reopen(phase: HalfOpenPhase, reason: 'probeFailed' | 'probeTimeout', cause: unknown): void {
     const now = this.#clock.now();
     const halfOpenAt = now + this.config.openTimeoutMs;
-    const fleet = this.#holdsLease;
-    this.#open('probeFailed', this.#openSource, halfOpenAt);
-    if (fleet && this.#shared) {
-      this.#background(
-        this.#writeFleet((record) =>
-          record.lease?.holder === this.instanceId
-            ? { ...record, state: 'open', openedAt: now, halfOpenAt, lease: null }
-            : undefined,
-        ),
-      );
+    if (phase.lease) {
+      this.#enter({
+        kind: 'open',
+        scope: 'fleet',
+        period: phase.period + 1,
+        halfOpenAt,
+        cause,
+        acquiring: false,
+      });
+      this.#publish({ kind: 'reopen', period: phase.period, at: now });
+    } else {
+      this.#enter({
+        kind: 'open',
+        scope: phase.scope,
+        period: phase.period,
+        halfOpenAt,
+        cause,
+        acquiring: false,
+      });
     }
+    this.#emitOpen(reason, halfOpenAt);
   }
 
-  #closeAfterProbe(): void {
-    const fleet = this.#holdsLease || this.#openSource === 'fleet';
-    this.#closeLocally('probeSucceeded');
-    if (fleet && this.#shared) {
-      this.#unsynced = 'close';
-      this.#background(this.#publishClose());
+  #closeAfterProbe(phase: HalfOpenPhase): void {
+    this.#enter(this.#newClosed());
+    if (this.#shared && phase.scope === 'fleet') {
+      this.#publish({ kind: 'close', period: phase.period });
+    } else {
+      // This instance recovered on its own: an unpublished trip of its is moot.
+      this.#unpublished = undefined;
     }
+    this.#events.emit('close', { name: this.name, reason: 'probeSucceeded' });
+  }
+
+  /**
+   * The lease ran out before the half-open period decided. A trial still running (hung) makes
+   * the probe count as failed. With none running (every trial succeeded, but too few calls came
+   * for `successThreshold`), the lease is let go without a verdict: the next call probes afresh,
+   * here or, in a fleet, on whichever instance takes the lapsed lease.
+   */
+  #expireProbe(phase: HalfOpenPhase): void {
+    if (this.#disposed || this.#phase !== phase) return;
+    if (phase.started === phase.successes) {
+      this.#enter({
+        kind: 'open',
+        scope: phase.scope,
+        period: phase.period,
+        halfOpenAt: phase.leaseExpiresAt,
+        cause: phase.cause,
+        acquiring: false,
+      });
+      return;
+    }
+    this.#reopen(
+      phase,
+      'probeTimeout',
+      new Error(
+        `Circuit "${this.name}": the half-open probe did not settle within probeLeaseMs (${this.config.probeLeaseMs} ms)`,
+      ),
+    );
+  }
+
+  #enterHalfOpen(
+    from: OpenPhase,
+    lease: boolean,
+    period: number,
+    expiresAt: number,
+  ): HalfOpenPhase {
+    const phase: HalfOpenPhase = {
+      kind: 'half-open',
+      scope: lease ? 'fleet' : from.scope,
+      period,
+      lease,
+      leaseExpiresAt: expiresAt,
+      leaseTimer: this.#clock
+        .setTimeout(() => this.#expireProbe(phase), expiresAt - this.#clock.now())
+        .unref(),
+      cause: from.cause,
+      started: 1,
+      successes: 0,
+    };
+    this.#enter(phase);
+    this.#events.emit('halfOpen', { name: this.name });
+    return phase;
   }
 
   #probe<R>(
     fn: (context: BreakerContext) => R | PromiseLike<R>,
     signal: AbortSignal | undefined,
+    phase: OpenPhase,
   ): Promise<R> {
-    if (this.#isolated) return this.#reject(this.config.openTimeoutMs);
-    if (this.#openSource === 'local') {
-      // Only this instance is open (its trip was not published, or the fleet lacks a quorum):
-      // it probes for itself.
-      this.#enterHalfOpen(false);
-      this.#trialsStarted = 1;
-      return this.#call(fn, signal, true);
+    if (phase.scope === 'local' || !this.#shared) {
+      // Only this instance is open: it probes for itself.
+      const expiresAt = this.#clock.now() + this.config.probeLeaseMs;
+      return this.#call(fn, signal, this.#enterHalfOpen(phase, false, phase.period, expiresAt));
     }
-    if (this.#acquiring) return this.#reject(PROBE_BUSY_RETRY_MS);
-    return this.#acquireThenCall(fn, signal);
+    if (phase.acquiring) return this.#reject(PROBE_BUSY_RETRY_MS, 'open', phase.cause);
+    return this.#acquireThenCall(fn, signal, phase);
   }
 
   async #acquireThenCall<R>(
     fn: (context: BreakerContext) => R | PromiseLike<R>,
     signal: AbortSignal | undefined,
+    phase: OpenPhase,
   ): Promise<R> {
-    this.#acquiring = true;
-    let outcome: 'lease' | 'closed' | 'open' | 'storeDown';
+    phase.acquiring = true;
+    let acquired: Acquired;
     try {
-      outcome = await this.#acquireLease();
+      acquired = await this.#acquireLease();
     } finally {
-      this.#acquiring = false;
+      phase.acquiring = false;
     }
-    if (this.#closed) throw new Error(`Circuit breaker "${this.name}" was closed with close()`);
-    switch (outcome) {
-      case 'closed':
-        return this.#state === 'closed'
-          ? this.#call(fn, signal, false)
-          : this.#reject(PROBE_BUSY_RETRY_MS);
+    if (this.#disposed) throw this.#disposedError();
+    const current = this.#phase;
+    switch (acquired.kind) {
       case 'lease':
-        this.#enterHalfOpen(true);
-        this.#trialsStarted = 1;
-        return this.#call(fn, signal, true);
-      case 'storeDown':
+        if (current !== phase) return this.execute(fn, signal);
+        return this.#call(
+          fn,
+          signal,
+          this.#enterHalfOpen(phase, true, acquired.period, acquired.expiresAt),
+        );
+      case 'storeDown': {
+        if (current !== phase) return this.execute(fn, signal);
         // A store outage must not become an outage of the protected call: probe locally.
-        this.#enterHalfOpen(false);
-        this.#trialsStarted = 1;
-        return this.#call(fn, signal, true);
+        const expiresAt = this.#clock.now() + this.config.probeLeaseMs;
+        return this.#call(fn, signal, this.#enterHalfOpen(phase, false, phase.period, expiresAt));
+      }
+      case 'closed':
+        return current.kind === 'closed'
+          ? this.#call(fn, signal, current)
+          : this.#reject(PROBE_BUSY_RETRY_MS, this.state, phase.cause);
       case 'open':
-        return this.#reject(Math.max(1, this.#halfOpenAt - this.#clock.now()));
+        return current.kind === 'open'
+          ? this.#reject(Math.max(1, current.halfOpenAt - this.#clock.now()), 'open', current.cause)
+          : this.#reject(PROBE_BUSY_RETRY_MS, this.state, phase.cause);
     }
   }
 
-  async #acquireLease(): Promise<'lease' | 'closed' | 'open' | 'storeDown'> {
+  async #acquireLease(): Promise<Acquired> {
     try {
       let record = await this.#read();
       for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
         const now = this.#clock.now();
         if (record === undefined) {
           // The fleet has no record (a wiped store): nothing is open.
-          this.#known = undefined;
-          this.#closeLocally('fleet');
-          return 'closed';
+          this.#unpublished = undefined;
+          this.#closeFromFleet('fleet');
+          return { kind: 'closed' };
         }
         if (record.state === 'closed') {
           this.#adopt(record);
-          return this.#state === 'closed' ? 'closed' : 'open';
+          return { kind: 'closed' };
         }
+        const lease = record.lease;
         const free =
           !record.isolated &&
           (record.state === 'open'
             ? (record.halfOpenAt ?? Number.POSITIVE_INFINITY) <= now
-            : record.lease === null ||
-              record.lease.expiresAt <= now ||
-              record.lease.holder === this.instanceId);
+            : lease === null || lease.expiresAt <= now || lease.holder === this.instanceId);
         if (!free) {
           this.#adopt(record);
-          return 'open';
+          return { kind: 'open' };
         }
+        const expiresAt = now + this.config.probeLeaseMs;
         const next: BreakerRecord = {
           ...record,
           version: record.version + 1,
           state: 'half-open',
-          lease: { holder: this.instanceId, expiresAt: now + this.config.probeLeaseMs },
+          lease: { holder: this.instanceId, expiresAt },
           updatedAt: now,
           updatedBy: this.instanceId,
         };
-        if (await this.#cas(record.version, next)) return 'lease';
+        if (await this.#cas(record.version, next)) {
+          return { kind: 'lease', period: record.period, expiresAt };
+        }
         record = await this.#read();
       }
-      return 'open';
+      return { kind: 'open' };
     } catch {
-      return 'storeDown';
+      return { kind: 'storeDown' };
     }
   }
 
-  /** Adopt the fleet's record, newest version wins; local-only changes stay until published. */
-  #adopt(record: BreakerRecord): void {
-    if (this.#known !== undefined && record.version < this.#known.version) return;
-    this.#known = record;
-    if (this.#unsynced !== undefined) return;
+  /**
+   * Follow the fleet's record, newest version first. A local verdict the store has not taken yet
+   * wins until it is published; `opened` names this instance's own failure when it was the one
+   * that opened the fleet.
+   */
+  #adopt(record: BreakerRecord, opened?: { reason: OpenReason; cause: unknown }): void {
+    if (!this.#learn(record) || this.#unpublished !== undefined) return;
+    const phase = this.#phase;
     const now = this.#clock.now();
     switch (record.state) {
       case 'closed':
-        if (this.#state !== 'closed' && (this.#openSource === 'fleet' || this.#isolated)) {
-          this.#closeLocally(this.#isolated ? 'reset' : 'fleet');
-        }
+        if (phase.kind === 'isolated') this.#closeFromFleet('reset');
+        else if (phase.kind !== 'closed' && phase.scope === 'fleet') this.#closeFromFleet('fleet');
         return;
       case 'open':
         if (record.isolated) {
-          this.#isolated = true;
-          this.#open('isolated', 'fleet', Number.POSITIVE_INFINITY);
+          if (phase.kind === 'isolated') return;
+          this.#enter({ kind: 'isolated', period: record.period });
+          this.#emitOpen('isolated', Number.POSITIVE_INFINITY);
           return;
         }
-        this.#isolated = false;
-        if (this.#state !== 'open' || this.#halfOpenAt !== record.halfOpenAt) {
-          this.#open('fleet', 'fleet', record.halfOpenAt ?? now + this.config.openTimeoutMs);
-        }
-        this.#openSource = 'fleet';
+        this.#followFleet(
+          record.period,
+          record.halfOpenAt ?? now + this.config.openTimeoutMs,
+          opened,
+        );
         return;
       case 'half-open':
         if (record.lease?.holder === this.instanceId) return;
-        this.#open('fleet', 'fleet', record.lease?.expiresAt ?? now + this.config.openTimeoutMs);
+        this.#followFleet(
+          record.period,
+          record.lease?.expiresAt ?? now + this.config.openTimeoutMs,
+          undefined,
+        );
         return;
     }
   }
 
-  async #publishTrip(at: number): Promise<void> {
-    if (this.config.minInstances > 1) {
+  #followFleet(
+    period: number,
+    halfOpenAt: number,
+    opened: { reason: OpenReason; cause: unknown } | undefined,
+  ): void {
+    const phase = this.#phase;
+    if (
+      phase.kind === 'open' &&
+      phase.scope === 'fleet' &&
+      phase.period === period &&
+      phase.halfOpenAt === halfOpenAt
+    ) {
+      return;
+    }
+    const sameOutage =
+      (phase.kind === 'open' || phase.kind === 'half-open') && phase.period === period;
+    const cause = sameOutage ? phase.cause : opened?.cause;
+    const news = !(phase.kind === 'open' && phase.halfOpenAt === halfOpenAt);
+    this.#enter({ kind: 'open', scope: 'fleet', period, halfOpenAt, cause, acquiring: false });
+    if (news) this.#emitOpen(opened?.reason ?? 'fleet', halfOpenAt);
+  }
+
+  /** Hold a local verdict until the store takes it, and start writing it. */
+  #publish(work: Unpublished): void {
+    this.#unpublished = work;
+    if (!this.#disposed) this.#background(this.#flush(work));
+  }
+
+  /**
+   * Write `work` to the store; a sync that comes while the same write is in flight waits for it.
+   * Each write re-checks that `work` is still the verdict to publish right before its
+   * compare-and-set, so a verdict superseded meanwhile (a reset, a newer verdict) is never written.
+   */
+  #flush(work: Unpublished): Promise<void> {
+    const inFlight = this.#publishing;
+    if (inFlight?.work === work) return inFlight.done;
+    const done: Promise<void> = this.#publishOnce(work).finally(() => {
+      if (this.#publishing?.done === done) this.#publishing = undefined;
+    });
+    this.#publishing = { work, done };
+    return done;
+  }
+
+  async #publishOnce(work: Unpublished): Promise<void> {
+    switch (work.kind) {
+      case 'trip':
+        return this.#publishTrip(work);
+      case 'reopen':
+        return this.#publishReopen(work);
+      case 'close':
+        return this.#publishClose(work);
+    }
+  }
+
+  async #publishTrip(work: Unpublished): Promise<void> {
+    const phase = this.#phase;
+    if (phase.kind !== 'open' || phase.scope !== 'local') {
+      if (this.#unpublished === work) this.#unpublished = undefined;
+      return;
+    }
+    const { openTimeoutMs, minInstances } = this.config;
+    const at = phase.halfOpenAt - openTimeoutMs;
+    // The newest period this instance knew of when it tripped.
+    const seen = phase.period - 1;
+    if (minInstances > 1) {
       const record = await this.#recordOutcome({
+        kind: 'trip',
         instanceId: this.instanceId,
         at,
-        windowMs: this.config.openTimeoutMs,
+        windowMs: openTimeoutMs,
+        period: seen,
       });
+      if (this.#unpublished !== work) return;
       if (
-        record.state !== 'closed' ||
-        countTrips(record, at - this.config.openTimeoutMs) < this.config.minInstances
+        record.state === 'closed' &&
+        record.period <= seen &&
+        countTrips(record, at - openTimeoutMs) < minInstances
       ) {
-        // Either the fleet is already open, or too few instances tripped: this one stays open alone.
-        this.#unsynced = undefined;
-        if (record.state !== 'closed') this.#adopt(record);
+        // Too few instances tripped: this one stays open alone.
+        this.#unpublished = undefined;
+        return;
+      }
+      if (record.state !== 'closed' || record.period > seen) {
+        this.#tripSettled(phase, record, false);
         return;
       }
     }
-    const halfOpenAt = at + this.config.openTimeoutMs;
-    const wrote = await this.#writeFleet((record) =>
-      record.state === 'closed'
-        ? { ...record, state: 'open', openedAt: at, halfOpenAt, lease: null, isolated: false }
+    const result = await this.#writeFleet((record) =>
+      this.#unpublished === work && record.state === 'closed' && record.period <= seen
+        ? {
+            ...record,
+            state: 'open',
+            period: seen + 1,
+            openedAt: at,
+            halfOpenAt: at + openTimeoutMs,
+            lease: null,
+            isolated: false,
+            failures: 0,
+          }
         : undefined,
     );
-    this.#unsynced = undefined;
-    if (
-      wrote !== undefined &&
-      wrote.state === 'open' &&
-      wrote.updatedBy === this.instanceId &&
-      wrote.openedAt === at
-    ) {
-      if (this.#state === 'open' && this.#halfOpenAt === halfOpenAt) this.#openSource = 'fleet';
-    } else if (wrote !== undefined) {
-      this.#adopt(wrote);
+    if (this.#unpublished !== work) return;
+    if (result.kind === 'contended') {
+      this.#reportContention('trip');
+      return;
     }
+    this.#tripSettled(phase, result.record, result.kind === 'wrote');
   }
 
-  async #publishClose(): Promise<void> {
-    const wrote = await this.#writeFleet((record) =>
-      record.state !== 'closed' && !record.isolated
-        ? { ...record, state: 'closed', openedAt: null, halfOpenAt: null, lease: null, trips: {} }
+  #tripSettled(phase: OpenPhase, record: BreakerRecord, wrote: boolean): void {
+    this.#unpublished = undefined;
+    const current = this.#phase;
+    if (wrote) {
+      // The fleet is open on this instance's trip; its event went out at the trip.
+      if (current === phase) this.#phase = { ...phase, scope: 'fleet' };
+      else this.#adopt(record);
+      return;
+    }
+    if (
+      record.state === 'closed' &&
+      record.period >= phase.period &&
+      current.kind !== 'closed' &&
+      current.kind !== 'isolated' &&
+      current.scope === 'local' &&
+      current.period === phase.period
+    ) {
+      // The fleet has opened and closed the period this trip claimed: that newer verdict stands.
+      this.#closeFromFleet('fleet');
+      return;
+    }
+    this.#adopt(record);
+  }
+
+  async #publishReopen(work: Extract<Unpublished, { kind: 'reopen' }>): Promise<void> {
+    const halfOpenAt = work.at + this.config.openTimeoutMs;
+    const result = await this.#writeFleet((record) =>
+      this.#unpublished === work &&
+      record.state === 'half-open' &&
+      record.period === work.period &&
+      record.lease?.holder === this.instanceId
+        ? {
+            ...record,
+            state: 'open',
+            period: work.period + 1,
+            openedAt: work.at,
+            halfOpenAt,
+            lease: null,
+          }
         : undefined,
     );
-    this.#unsynced = undefined;
-    if (wrote !== undefined) this.#adopt(wrote);
+    if (this.#unpublished !== work) return;
+    if (result.kind === 'contended') {
+      this.#reportContention('reopen');
+      return;
+    }
+    this.#unpublished = undefined;
+    this.#adopt(result.record);
+  }
+
+  async #publishClose(work: Extract<Unpublished, { kind: 'close' }>): Promise<void> {
+    const result = await this.#writeFleet((record, now) => {
+      if (
+        this.#unpublished !== work ||
+        record.state === 'closed' ||
+        record.isolated ||
+        record.period !== work.period
+      ) {
+        return undefined;
+      }
+      const lease = record.lease;
+      // Another instance's live probe decides this period.
+      if (lease !== null && lease.holder !== this.instanceId && lease.expiresAt > now) {
+        return undefined;
+      }
+      return {
+        ...record,
+        state: 'closed',
+        openedAt: null,
+        halfOpenAt: null,
+        lease: null,
+        trips: {},
+        failures: 0,
+      };
+    });
+    if (this.#unpublished !== work) return;
+    if (result.kind === 'contended') {
+      this.#reportContention('close');
+      return;
+    }
+    this.#unpublished = undefined;
+    this.#adopt(result.record);
+  }
+
+  async #countFleetFailure(at: number, cause: unknown): Promise<void> {
+    const period = this.#known?.period ?? 0;
+    const record = await this.#recordOutcome({
+      kind: 'failure',
+      instanceId: this.instanceId,
+      at,
+      period,
+      failureThreshold: this.config.failureThreshold,
+      openTimeoutMs: this.config.openTimeoutMs,
+    });
+    const openedByThis =
+      record.state === 'open' &&
+      record.period > period &&
+      record.updatedBy === this.instanceId &&
+      record.openedAt === at;
+    this.#adopt(record, openedByThis ? { reason: 'failures', cause } : undefined);
+  }
+
+  async #resetFleetFailures(): Promise<void> {
+    try {
+      const record = await this.#recordOutcome({
+        kind: 'success',
+        instanceId: this.instanceId,
+        at: this.#clock.now(),
+        period: this.#known?.period ?? 0,
+      });
+      this.#adopt(record);
+    } finally {
+      this.#resettingFailures = false;
+    }
   }
 
   /**
    * Compare-and-set `change(current)` into the store, re-reading on conflict. `change` returns
-   * undefined when the current record needs no write. Returns the record in force afterwards.
+   * undefined when the current record needs no write.
    */
   async #writeFleet(
-    change: (
-      record: BreakerRecord,
-    ) => Omit<BreakerRecord, 'version' | 'updatedAt' | 'updatedBy'> | undefined,
-  ): Promise<BreakerRecord | undefined> {
+    change: (record: BreakerRecord, now: number) => RecordChange | undefined,
+  ): Promise<WriteResult> {
     let record = await this.#read();
     for (let attempt = 0; attempt < CAS_ATTEMPTS; attempt++) {
       const now = this.#clock.now();
       const current = record ?? emptyRecord(now, this.instanceId);
-      const changed = change(current);
-      if (changed === undefined) return current;
+      const changed = change(current, now);
+      if (changed === undefined) return { kind: 'unchanged', record: current };
       const next: BreakerRecord = {
         ...changed,
         version: current.version + 1,
         updatedAt: now,
         updatedBy: this.instanceId,
       };
-      if (await this.#cas(current.version, next)) return next;
+      if (await this.#cas(current.version, next)) return { kind: 'wrote', record: next };
       record = await this.#read();
     }
-    return record;
+    return { kind: 'contended', record: record ?? emptyRecord(this.#clock.now(), this.instanceId) };
+  }
+
+  /** Remember `record` unless a newer version is known; says whether it was newest. */
+  #learn(record: BreakerRecord): boolean {
+    if (this.#known !== undefined && record.version < this.#known.version) return false;
+    this.#known = record;
+    return true;
   }
 
   async #read(): Promise<BreakerRecord | undefined> {
     try {
       const record = await this.#store.get(this.name);
       this.#lastSyncAt = this.#clock.now();
-      if (
-        record !== undefined &&
-        (this.#known === undefined || record.version >= this.#known.version)
-      ) {
-        this.#known = record;
-      }
+      // A store that lost the record (wiped) is the truth: versions start again.
+      if (record === undefined) this.#known = undefined;
+      else this.#learn(record);
       return record;
     } catch (error) {
       this.#storeFault('get', error);
@@ -633,7 +1045,7 @@ class Breaker implements CircuitBreaker {
   async #cas(expectedVersion: number, next: BreakerRecord): Promise<boolean> {
     try {
       const wrote = await this.#store.compareAndSet(this.name, expectedVersion, next);
-      if (wrote) this.#known = next;
+      if (wrote) this.#learn(next);
       return wrote;
     } catch (error) {
       this.#storeFault('compareAndSet', error);
@@ -641,15 +1053,9 @@ class Breaker implements CircuitBreaker {
     }
   }
 
-  async #recordOutcome(outcome: {
-    instanceId: string;
-    at: number;
-    windowMs: number;
-  }): Promise<BreakerRecord> {
+  async #recordOutcome(outcome: BreakerOutcome): Promise<BreakerRecord> {
     try {
-      const record = await this.#store.recordOutcome(this.name, outcome);
-      this.#known = record;
-      return record;
+      return await this.#store.recordOutcome(this.name, outcome);
     } catch (error) {
       this.#storeFault('recordOutcome', error);
       throw error;
@@ -657,7 +1063,29 @@ class Breaker implements CircuitBreaker {
   }
 
   #storeFault(operation: StoreOperation, error: unknown): void {
+    this.#log('warn', { err: error, operation }, `store ${operation} failed; using local state`);
     this.#events.emit('storeError', { name: this.name, operation, error });
+  }
+
+  #reportContention(what: 'trip' | 'reopen' | 'close'): void {
+    this.#storeFault(
+      'compareAndSet',
+      new Error(
+        `Circuit "${this.name}": the fleet ${what} lost the compare-and-set race ${CAS_ATTEMPTS} times in a row; it is retried on the next sync`,
+      ),
+    );
+  }
+
+  #log(level: 'warn' | 'error', fields: object, message: string): void {
+    try {
+      this.#logger[level]({ ...fields, breaker: this.name }, `circuit-breaker: ${message}`);
+    } catch {
+      // A broken logger must not break the breaker.
+    }
+  }
+
+  #disposedError(): Error {
+    return new Error(`Circuit breaker "${this.name}" was closed with close()`);
   }
 
   /** Track a background store operation; its failure was already reported as `storeError`. */
@@ -668,20 +1096,14 @@ class Breaker implements CircuitBreaker {
   }
 
   async #syncOnce(): Promise<void> {
-    const unsynced = this.#unsynced;
-    if (unsynced === 'trip' && this.#state === 'open') {
-      await this.#publishTrip(this.#halfOpenAt - this.config.openTimeoutMs);
-    } else if (unsynced === 'close' && this.#state === 'closed') {
-      await this.#publishClose();
-    } else {
-      this.#unsynced = undefined;
-    }
+    const work = this.#unpublished;
+    if (work !== undefined) await this.#flush(work);
     const record = await this.#read();
     if (record !== undefined) this.#adopt(record);
   }
 
   #scheduleSync(): void {
-    if (this.#closed) return;
+    if (this.#disposed) return;
     this.#syncTimer = this.#clock
       .setTimeout(() => {
         this.#background(this.#syncOnce().finally(() => this.#scheduleSync()));
@@ -694,40 +1116,72 @@ class Breaker implements CircuitBreaker {
   }
 
   async isolate(): Promise<void> {
-    this.#isolated = true;
-    this.#open('isolated', 'fleet', Number.POSITIVE_INFINITY);
-    this.#unsynced = undefined;
-    if (!this.#shared) return;
-    await this.#writeFleet((record) => ({
-      ...record,
-      state: 'open',
-      isolated: true,
-      openedAt: this.#clock.now(),
-      halfOpenAt: null,
-      lease: null,
-    }));
+    const phase: IsolatedPhase = { kind: 'isolated', period: (this.#known?.period ?? 0) + 1 };
+    const previous = this.#enter(phase);
+    this.#unpublished = undefined;
+    // Started before the event, so a listener's own reset() comes after it and wins.
+    const write = this.#shared
+      ? this.#writeFleet((record, now) =>
+          this.#phase === phase
+            ? {
+                ...record,
+                state: 'open',
+                period: record.period + 1,
+                isolated: true,
+                openedAt: now,
+                halfOpenAt: null,
+                lease: null,
+                failures: 0,
+              }
+            : undefined,
+        )
+      : undefined;
+    if (previous.kind !== 'isolated') this.#emitOpen('isolated', Number.POSITIVE_INFINITY);
+    if (write !== undefined && (await write).kind === 'contended') {
+      throw new Error(
+        `Circuit "${this.name}": isolate() lost the compare-and-set race ${CAS_ATTEMPTS} times; the fleet is not isolated (this instance is)`,
+      );
+    }
   }
 
   async reset(): Promise<void> {
-    this.#closeLocally('reset');
-    this.#unsynced = undefined;
-    if (!this.#shared) return;
-    await this.#writeFleet((record) => ({
-      ...record,
-      state: 'closed',
-      isolated: false,
-      openedAt: null,
-      halfOpenAt: null,
-      lease: null,
-      trips: {},
-    }));
+    const phase = this.#newClosed();
+    const previous = this.#enter(phase);
+    this.#unpublished = undefined;
+    const write = this.#shared
+      ? this.#writeFleet((record) =>
+          this.#phase === phase
+            ? {
+                ...record,
+                state: 'closed',
+                // A new period, so a trip seen before the reset cannot undo it.
+                period: record.period + 1,
+                isolated: false,
+                openedAt: null,
+                halfOpenAt: null,
+                lease: null,
+                trips: {},
+                failures: 0,
+              }
+            : undefined,
+        )
+      : undefined;
+    if (previous.kind !== 'closed')
+      this.#events.emit('close', { name: this.name, reason: 'reset' });
+    if (write !== undefined && (await write).kind === 'contended') {
+      throw new Error(
+        `Circuit "${this.name}": reset() lost the compare-and-set race ${CAS_ATTEMPTS} times; the fleet is not reset (this instance is)`,
+      );
+    }
   }
 
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#disposed) return;
+    this.#disposed = true;
     this.#syncTimer?.clear();
     this.#syncTimer = undefined;
+    const phase = this.#phase;
+    if (phase.kind === 'half-open') phase.leaseTimer.clear();
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);
     this.#events.clear();
   }

@@ -26,6 +26,7 @@ describe('breakerConfigFromEnv', () => {
       openTimeoutMs: 300_000,
       halfOpenMaxCalls: 1,
       successThreshold: 1,
+      failureScope: 'instance',
       minInstances: 1,
       syncIntervalMs: 10_000,
       probeLeaseMs: 60_000,
@@ -70,7 +71,11 @@ describe('breakerConfigFromEnv', () => {
       'CIRCUIT_BREAKER_FEATURE_STORE_TIMEOUT_MINUTES',
       'CIRCUIT_BREAKER_TIMEOUT_MINUTES',
     ]);
-    expect(Object.keys(variables)).toHaveLength(13);
+    expect(variables.failureScope).toEqual([
+      'CIRCUIT_BREAKER_FEATURE_STORE_FAILURE_SCOPE',
+      'CIRCUIT_BREAKER_FAILURE_SCOPE',
+    ]);
+    expect(Object.keys(variables)).toHaveLength(14);
   });
 
   it.each([
@@ -106,6 +111,12 @@ describe('breakerConfigFromEnv', () => {
       'CIRCUIT_BREAKER_SUCCESS_THRESHOLD',
       'cannot exceed halfOpenMaxCalls (1)',
     ],
+    [{ CIRCUIT_BREAKER_FAILURE_SCOPE: 'global' }, 'CIRCUIT_BREAKER_FAILURE_SCOPE', '"global"'],
+    [
+      { CIRCUIT_BREAKER_X_FAILURE_SCOPE: 'fleet', CIRCUIT_BREAKER_POLICY: 'timeWindow' },
+      'CIRCUIT_BREAKER_X_FAILURE_SCOPE',
+      'needs the consecutive policy (policy is "timeWindow")',
+    ],
   ])('fails loudly on %j naming the variable', (env, variable, message) => {
     const error = configError(() => breakerConfigFromEnv('x', {}, env));
     expect(error.source).toBe(variable);
@@ -126,5 +137,13 @@ describe('breakerConfigFromEnv', () => {
     );
     expect(window.message).toContain('failureThreshold (20) cannot exceed windowSize (10)');
     expect(configError(() => breakerConfigFromEnv('--', {}, {})).source).toBe('name');
+    const quorum = configError(() =>
+      breakerConfigFromEnv('x', { failureScope: 'fleet', minInstances: 2 }, {}),
+    );
+    expect(quorum.source).toBe('failureScope');
+    expect(quorum.message).toContain('minInstances must be 1 (got 2)');
+    expect(breakerConfigFromEnv('x', { failureScope: 'fleet' }, {}).config.failureScope).toBe(
+      'fleet',
+    );
   });
 });

@@ -4,6 +4,12 @@ import { BreakerConfigError } from './errors.js';
 /** The failure-counting policies a breaker can use. */
 export type BreakerPolicy = 'consecutive' | 'countWindow' | 'timeWindow';
 
+/**
+ * Where failures are counted: by each instance on its own, or across the fleet in the shared
+ * store (so instances that each see fewer failures than the threshold trip together).
+ */
+export type BreakerFailureScope = 'instance' | 'fleet';
+
 /** The schema settings are validated with; {@link BreakerConfigInput} mirrors its input type. */
 const breakerConfigSchema = z
   .object({
@@ -66,6 +72,12 @@ const breakerConfigSchema = z
       .min(1)
       .optional()
       .describe('Successful trial calls that close the breaker (default: halfOpenMaxCalls)'),
+    failureScope: z
+      .enum(['instance', 'fleet'])
+      .default('instance')
+      .describe(
+        'instance: each instance counts its own failures; fleet: consecutive failures are counted across the fleet in the store',
+      ),
     minInstances: z
       .number()
       .int()
@@ -110,6 +122,13 @@ export interface BreakerConfigInput {
   readonly halfOpenMaxCalls?: number | undefined;
   /** Successful trial calls that close the breaker. @default halfOpenMaxCalls */
   readonly successThreshold?: number | undefined;
+  /**
+   * `'instance'`: each instance counts its own failures. `'fleet'`: failures in a row are counted
+   * across every instance sharing the store (one store write per counted failure), so a fleet
+   * whose instances each see fewer than `failureThreshold` failures still trips; needs the
+   * `consecutive` policy and `minInstances: 1`. @default 'instance'
+   */
+  readonly failureScope?: BreakerFailureScope | undefined;
   /** Distinct instances that must trip before the breaker opens fleet-wide. @default 1 */
   readonly minInstances?: number | undefined;
   /** How often a breaker with a shared store reads the fleet state. @default 10000 */
@@ -138,6 +157,7 @@ export interface BreakerConfig {
   readonly openTimeoutMs: number;
   readonly halfOpenMaxCalls: number;
   readonly successThreshold: number;
+  readonly failureScope: BreakerFailureScope;
   readonly minInstances: number;
   readonly syncIntervalMs: number;
   readonly probeLeaseMs: number;
@@ -190,6 +210,7 @@ const envSettings: Readonly<Record<Key, EnvSetting>> = {
   openTimeoutMs: { suffix: 'TIMEOUT_MINUTES', parse: numberFrom('number', 60_000) },
   halfOpenMaxCalls: { suffix: 'HALF_OPEN_MAX_CALLS', parse: numberFrom('whole') },
   successThreshold: { suffix: 'SUCCESS_THRESHOLD', parse: numberFrom('whole') },
+  failureScope: { suffix: 'FAILURE_SCOPE', parse: (raw) => raw.trim() },
   minInstances: { suffix: 'MIN_INSTANCES', parse: numberFrom('whole') },
   syncIntervalMs: { suffix: 'SYNC_INTERVAL_MS', parse: numberFrom('number') },
   probeLeaseMs: { suffix: 'PROBE_LEASE_MS', parse: numberFrom('number') },
@@ -307,6 +328,20 @@ export function breakerConfigFromEnv(
       `${source}: failureThreshold (${value.failureThreshold}) cannot exceed windowSize (${value.windowSize}) with the countWindow policy: the breaker could never open`,
     );
   }
+  if (value.failureScope === 'fleet' && value.policy !== 'consecutive') {
+    const source = sources.failureScope.variable ?? 'failureScope';
+    throw new BreakerConfigError(
+      source,
+      `${source}: failureScope "fleet" counts failures in a row across the fleet and needs the consecutive policy (policy is ${JSON.stringify(value.policy)})`,
+    );
+  }
+  if (value.failureScope === 'fleet' && value.minInstances > 1) {
+    const source = sources.failureScope.variable ?? 'failureScope';
+    throw new BreakerConfigError(
+      source,
+      `${source}: failureScope "fleet" already counts every instance's failures; minInstances must be 1 (got ${value.minInstances})`,
+    );
+  }
   if (sources.successThreshold.from === 'built-in' && value.successThreshold === undefined) {
     sources.successThreshold = {
       from: sources.halfOpenMaxCalls.from,
@@ -325,6 +360,7 @@ export function breakerConfigFromEnv(
       openTimeoutMs: value.openTimeoutMs,
       halfOpenMaxCalls: value.halfOpenMaxCalls,
       successThreshold,
+      failureScope: value.failureScope,
       minInstances: value.minInstances,
       syncIntervalMs: value.syncIntervalMs,
       probeLeaseMs: value.probeLeaseMs,

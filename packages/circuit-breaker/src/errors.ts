@@ -12,16 +12,17 @@ function hasMarker(error: unknown, marker: symbol): boolean {
 }
 
 /**
- * Thrown by `execute` while the breaker is open (or another instance holds the half-open probe):
+ * Thrown by `execute` while the breaker is open (or another call holds the half-open probe):
  * the call was not made. `retryAfterMs` says when it is worth trying again, and `transient` is
  * true, so a `@pipewell/retry` policy around the breaker waits that long instead of hammering.
+ * `cause` is the failure that opened the breaker, when this instance saw it.
  *
  * @example
  * ```ts
  * try {
  *   await breaker.execute(load);
  * } catch (error) {
- *   if (CircuitOpenError.isInstance(error)) log.warn({ retryAfterMs: error.retryAfterMs }, error.message);
+ *   if (CircuitOpenError.isInstance(error)) log.warn({ retryAfterMs: error.retryAfterMs, err: error.cause }, error.message);
  * }
  * ```
  */
@@ -36,9 +37,19 @@ export class CircuitOpenError extends Error {
   /** Marks the refusal as temporary for `isTransientError` in `@pipewell/retry`. */
   readonly transient = true;
 
-  constructor(breakerName: string, retryAfterMs: number, state: BreakerState) {
+  /**
+   * @param options.cause - the failure that opened the breaker (the error of the call that
+   *   tripped it or failed its probe); absent when another instance or an operator opened it.
+   */
+  constructor(
+    breakerName: string,
+    retryAfterMs: number,
+    state: BreakerState,
+    options?: { readonly cause?: unknown },
+  ) {
     super(
       `Circuit "${breakerName}" is ${state === 'open' ? 'open' : 'half-open and its probe is busy'}; retry in ${Math.ceil(retryAfterMs)} ms`,
+      options,
     );
     this.breakerName = breakerName;
     this.retryAfterMs = retryAfterMs;

@@ -1,6 +1,15 @@
-/** A listener registry with no cost when nobody listens. */
+/**
+ * A listener registry with no cost when nobody listens. A listener that throws (or returns a
+ * promise that rejects) is reported to `onListenerError` and never reaches the emitter's caller,
+ * so a faulty listener cannot replace a call's result or stop a state change.
+ */
 export class Emitter<Events extends object> {
   readonly #listeners: { [K in keyof Events]?: Array<(event: Events[K]) => void> } = {};
+  readonly #onListenerError: (event: keyof Events, error: unknown) => void;
+
+  constructor(onListenerError: (event: keyof Events, error: unknown) => void) {
+    this.#onListenerError = onListenerError;
+  }
 
   on<K extends keyof Events>(event: K, listener: (event: Events[K]) => void): () => void {
     const list = this.#listeners[event] ?? [];
@@ -22,7 +31,26 @@ export class Emitter<Events extends object> {
   emit<K extends keyof Events>(event: K, payload: Events[K]): void {
     const list = this.#listeners[event];
     if (list === undefined) return;
-    for (const listener of [...list]) listener(payload);
+    for (const listener of [...list]) {
+      try {
+        const result: unknown = listener(payload);
+        if (typeof (result as PromiseLike<unknown> | undefined)?.then === 'function') {
+          (result as PromiseLike<unknown>).then(undefined, (error: unknown) =>
+            this.#report(event, error),
+          );
+        }
+      } catch (error) {
+        this.#report(event, error);
+      }
+    }
+  }
+
+  #report(event: keyof Events, error: unknown): void {
+    try {
+      this.#onListenerError(event, error);
+    } catch {
+      // The report is best effort: a broken logger must not break the breaker either.
+    }
   }
 
   clear(): void {

@@ -7,8 +7,13 @@ import {
 } from '@pipewell/emulators';
 import { createVirtualClock } from '@pipewell/retry';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type CircuitBreaker, createCircuitBreaker } from './breaker.js';
+import {
+  type CircuitBreaker,
+  type CircuitBreakerOptions,
+  createCircuitBreaker,
+} from './breaker.js';
 import { createFirestoreStore } from './firestore.js';
+import { countingStore, pausableStore } from './testing/fakes.js';
 import { storeContract } from './testing/store-contract.js';
 
 const available = requireEmulators('@pipewell/circuit-breaker Firestore store');
@@ -31,6 +36,7 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
     // Emulator transactions are slow under contention, so fewer racers than in memory.
     storeContract(() => createFirestoreStore({ firestore, collection: 'contract' }), {
       concurrency: 5,
+      timeoutMs: 15_000,
     });
   });
 
@@ -40,6 +46,28 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
     await expect(store.get('broken')).rejects.toThrow(
       'Firestore document breakers/broken is not a breaker record (bad version)',
     );
+  });
+
+  it('reads a record written before period and failures existed as period 0 with no failures', async () => {
+    const legacy = {
+      version: 3,
+      state: 'open',
+      openedAt: 1_000,
+      halfOpenAt: 61_000,
+      lease: null,
+      isolated: false,
+      trips: {},
+      updatedAt: 1_000,
+      updatedBy: 'old-instance',
+    };
+    await firestore.collection('legacy').doc('bigquery').set(legacy);
+    const store = createFirestoreStore({ firestore, collection: 'legacy' });
+    expect(await store.get('bigquery')).toEqual({ ...legacy, period: 0, failures: 0 });
+    await firestore
+      .collection('legacy')
+      .doc('bad')
+      .set({ ...legacy, failures: -1 });
+    await expect(store.get('bad')).rejects.toThrow('is not a breaker record (bad failures)');
   });
 
   it('rejects construction without a Firestore instance', () => {
@@ -106,6 +134,99 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
       await b.sync();
       expect([a.state, b.state]).toEqual(['closed', 'closed']);
       await expect(b.execute(async () => 'after')).resolves.toBe('after');
+    } finally {
+      await Promise.all([a.close(), b.close()]);
+    }
+  }, 60_000);
+
+  const boom = (): Promise<never> => Promise.reject(new Error('backend down'));
+  const settled = { timeout: 15_000 };
+
+  it('failureScope fleet: breakers that each fail once trip the fleet together, one write per failure', async () => {
+    const clock = createVirtualClock({ now: Date.parse('2026-11-25T00:00:00Z') });
+    const counted = countingStore(createFirestoreStore({ firestore, collection: 'fleet-count' }));
+    const make = (instanceId: string): CircuitBreaker =>
+      createCircuitBreaker({
+        name: 'bigquery',
+        store: counted.store,
+        clock,
+        instanceId,
+        failureScope: 'fleet',
+        failureThreshold: 3,
+        openTimeoutMs: 60_000,
+        syncIntervalMs: 600_000,
+        env: {},
+      });
+    const breakers = ['instance-a', 'instance-b', 'instance-c'].map(make);
+    const [a, b, c] = breakers as [CircuitBreaker, CircuitBreaker, CircuitBreaker];
+    try {
+      await Promise.all(breakers.map((breaker) => breaker.sync()));
+      for (let i = 0; i < 10; i++) {
+        await Promise.all(breakers.map((breaker) => breaker.execute(async () => 'ok')));
+      }
+      expect(counted.total()).toBe(0);
+
+      await expect(a.execute(boom)).rejects.toThrow('backend down');
+      await expect(b.execute(boom)).rejects.toThrow('backend down');
+      await vi.waitFor(
+        async () => expect((await counted.store.get('bigquery'))?.failures).toBe(2),
+        settled,
+      );
+      expect(breakers.map((breaker) => breaker.state)).toEqual(['closed', 'closed', 'closed']);
+      await expect(c.execute(boom)).rejects.toThrow('backend down');
+      await vi.waitFor(() => expect(c.state).toBe('open'), settled);
+      expect(await counted.store.get('bigquery')).toMatchObject({
+        state: 'open',
+        period: 1,
+        failures: 0,
+        updatedBy: 'instance-c',
+      });
+      expect(counted.writes).toEqual({ compareAndSet: 0, recordOutcome: 3 });
+      await a.sync();
+      await b.sync();
+      expect([a.state, b.state]).toEqual(['open', 'open']);
+    } finally {
+      await Promise.all(breakers.map((breaker) => breaker.close()));
+    }
+  }, 60_000);
+
+  it('a trip that reaches Firestore after the fleet probe closed the breaker does not reopen it', async () => {
+    const clock = createVirtualClock({ now: Date.parse('2026-11-25T00:00:00Z') });
+    const store = createFirestoreStore({ firestore, collection: 'late-trip' });
+    const slow = pausableStore(store);
+    const options: CircuitBreakerOptions = {
+      name: 'bigquery',
+      clock,
+      failureThreshold: 2,
+      openTimeoutMs: 60_000,
+      syncIntervalMs: 600_000,
+      env: {},
+    };
+    const a = createCircuitBreaker({ ...options, store: slow.store, instanceId: 'instance-a' });
+    const b = createCircuitBreaker({ ...options, store, instanceId: 'instance-b' });
+    try {
+      await Promise.all([a.sync(), b.sync()]);
+      slow.pause(); // a is paused: its trip waits to reach the store
+      for (let i = 0; i < 2; i++) await expect(a.execute(boom)).rejects.toThrow('backend down');
+      expect(a.state).toBe('open');
+      for (let i = 0; i < 2; i++) await expect(b.execute(boom)).rejects.toThrow('backend down');
+      await vi.waitFor(
+        async () => expect((await store.get('bigquery'))?.state).toBe('open'),
+        settled,
+      );
+      await clock.advance(60_000);
+      await expect(b.execute(async () => 'recovered')).resolves.toBe('recovered');
+      await vi.waitFor(
+        async () => expect((await store.get('bigquery'))?.state).toBe('closed'),
+        settled,
+      );
+      const closed = await store.get('bigquery');
+      expect(closed).toMatchObject({ period: 1 });
+
+      slow.resume();
+      await vi.waitFor(() => expect(a.state).toBe('closed'), settled);
+      await a.sync();
+      expect(await store.get('bigquery')).toEqual(closed);
     } finally {
       await Promise.all([a.close(), b.close()]);
     }

@@ -20,6 +20,13 @@ function isNumberOrNull(value: unknown): value is number | null {
   return value === null || (typeof value === 'number' && Number.isFinite(value));
 }
 
+/** A whole number >= 0, or absent: documents written before a field existed read it as 0. */
+function isCountOrAbsent(value: unknown): boolean {
+  return (
+    value === undefined || (typeof value === 'number' && Number.isInteger(value) && value >= 0)
+  );
+}
+
 /** Check a document's data is a BreakerRecord, so a hand-edited document fails loudly. */
 function toRecord(snapshot: DocumentSnapshot, path: string): BreakerRecord | undefined {
   if (!snapshot.exists) return undefined;
@@ -29,6 +36,8 @@ function toRecord(snapshot: DocumentSnapshot, path: string): BreakerRecord | und
     if (typeof data.version !== 'number' || !Number.isInteger(data.version) || data.version < 1)
       return 'version';
     if (!states.includes(data.state as BreakerState)) return 'state';
+    if (!isCountOrAbsent(data.period)) return 'period';
+    if (!isCountOrAbsent(data.failures)) return 'failures';
     if (!isNumberOrNull(data.openedAt)) return 'openedAt';
     if (!isNumberOrNull(data.halfOpenAt)) return 'halfOpenAt';
     if (typeof data.isolated !== 'boolean') return 'isolated';
@@ -58,7 +67,7 @@ function toRecord(snapshot: DocumentSnapshot, path: string): BreakerRecord | und
       `@pipewell/circuit-breaker: Firestore document ${path} is not a breaker record (bad ${problem})`,
     );
   }
-  return plainRecord(data as unknown as BreakerRecord);
+  return plainRecord({ period: 0, failures: 0, ...data } as unknown as BreakerRecord);
 }
 
 /**
@@ -69,6 +78,7 @@ function plainRecord(record: BreakerRecord): BreakerRecord {
   return {
     version: record.version,
     state: record.state,
+    period: record.period,
     openedAt: record.openedAt,
     halfOpenAt: record.halfOpenAt,
     lease:
@@ -77,6 +87,7 @@ function plainRecord(record: BreakerRecord): BreakerRecord {
         : { holder: record.lease.holder, expiresAt: record.lease.expiresAt },
     isolated: record.isolated,
     trips: { ...record.trips },
+    failures: record.failures,
     updatedAt: record.updatedAt,
     updatedBy: record.updatedBy,
   };
@@ -134,8 +145,10 @@ export function createFirestoreStore(options: FirestoreStoreOptions): BreakerSta
     async recordOutcome(name: string, outcome: BreakerOutcome) {
       const doc = ref(name);
       return firestore.runTransaction(async (transaction) => {
-        const next = applyOutcome(toRecord(await transaction.get(doc), doc.path), outcome);
-        transaction.set(doc, plainRecord(next));
+        const current = toRecord(await transaction.get(doc), doc.path);
+        const next = applyOutcome(current, outcome);
+        // A stale or no-op outcome leaves the version alone: no write, no contention.
+        if (next.version !== (current?.version ?? 0)) transaction.set(doc, plainRecord(next));
         return next;
       });
     },

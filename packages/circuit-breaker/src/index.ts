@@ -12,6 +12,7 @@ export type {
   BreakerConfig,
   BreakerConfigInput,
   BreakerConfigSource,
+  BreakerFailureScope,
   BreakerPolicy,
   ResolvedBreakerConfig,
 } from './config.js';
@@ -28,7 +29,15 @@ export type {
   ShareGateOptions,
 } from './gates.js';
 export { allGates, quorumGate, shareGate } from './gates.js';
-export type { BreakerOutcome, BreakerRecord, BreakerState, ProbeLease } from './record.js';
+export type {
+  BreakerFailureOutcome,
+  BreakerOutcome,
+  BreakerRecord,
+  BreakerState,
+  BreakerSuccessOutcome,
+  BreakerTripOutcome,
+  ProbeLease,
+} from './record.js';
 export { applyOutcome, countTrips, emptyRecord } from './record.js';
 export type { BreakerStateStore, MemoryBreakerStore } from './store.js';
 export { createMemoryStore } from './store.js';

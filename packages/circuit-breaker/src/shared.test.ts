@@ -1,4 +1,4 @@
-import { createVirtualClock, type VirtualClock } from '@pipewell/retry';
+import { createVirtualClock, type Logger, type VirtualClock } from '@pipewell/retry';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type CircuitBreaker,
@@ -6,7 +6,10 @@ import {
   createCircuitBreaker,
 } from './breaker.js';
 import { CircuitOpenError } from './errors.js';
+import { emptyRecord } from './record.js';
+import type { BreakerStateStore, MemoryBreakerStore } from './store.js';
 import { createMemoryStore } from './store.js';
+import { countingStore, pausableStore, recordingLogger } from './testing/fakes.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('backend down'));
 const ok = (): Promise<string> => Promise.resolve('ok');
@@ -118,13 +121,14 @@ describe('breakers sharing a store', () => {
     await fail(a, 3);
     await settle(clock);
     await clock.advance(60_000);
-    void a.execute(() => new Promise<never>(() => {})); // a takes the probe and never reports
+    void a.execute(() => new Promise<never>(() => {})); // a takes the probe...
     await settle(clock);
+    await a.close(); // ...and its process vanishes: no timer of its runs again
     await expect(b.execute(ok)).rejects.toBeInstanceOf(CircuitOpenError);
     await clock.advance(10_000);
     await expect(b.execute(ok)).resolves.toBe('ok');
     expect(b.state).toBe('closed');
-    await Promise.all(breakers.map((breaker) => breaker.close()));
+    await b.close();
   });
 
   it('isolate() and reset() reach the whole fleet', async () => {
@@ -224,5 +228,330 @@ describe('quorum', () => {
     expect(store.snapshot().bigquery?.state).toBe('closed');
     expect(Object.keys(store.snapshot().bigquery?.trips ?? {})).toEqual(['instance-1']);
     await Promise.all(breakers.map((breaker) => breaker.close()));
+  });
+});
+
+describe('a hung probe in a fleet', () => {
+  it('the holder counts it as failed when its lease runs out, reopens the fleet, and a later call probes again', async () => {
+    const clock = createVirtualClock();
+    const { store, breakers } = fleet(clock, 2, { probeLeaseMs: 10_000 });
+    const [a, b] = breakers as [CircuitBreaker, CircuitBreaker];
+    await fail(a, 3);
+    await settle(clock);
+    await clock.advance(60_000);
+    void a.execute(() => new Promise<never>(() => {}));
+    await settle(clock);
+    expect(store.snapshot().bigquery).toMatchObject({
+      state: 'half-open',
+      period: 1,
+      lease: { holder: 'instance-0', expiresAt: 70_000 },
+    });
+
+    await clock.advance(10_000);
+    expect(a.state).toBe('open');
+    expect(store.snapshot().bigquery).toMatchObject({
+      state: 'open',
+      period: 2,
+      lease: null,
+      halfOpenAt: 130_000,
+      updatedBy: 'instance-0',
+    });
+    await expect(a.execute(ok)).rejects.toMatchObject({ state: 'open', retryAfterMs: 60_000 });
+    await expect(b.execute(ok)).rejects.toBeInstanceOf(CircuitOpenError);
+
+    await clock.advance(60_000);
+    await expect(b.execute(ok)).resolves.toBe('ok');
+    await settle(clock);
+    expect(store.snapshot().bigquery).toMatchObject({ state: 'closed', period: 2 });
+    await clock.advance(5_000);
+    expect(a.state).toBe('closed');
+    await Promise.all(breakers.map((breaker) => breaker.close()));
+  });
+});
+
+describe('a fleet trip that keeps losing the compare-and-set race', () => {
+  it('is reported, kept, and published on the next sync', async () => {
+    const clock = createVirtualClock();
+    const inner = createMemoryStore();
+    let rivalWrites = true;
+    // Another writer gets in first every time, so each compare-and-set of the trip loses.
+    const store: BreakerStateStore = {
+      get: (name) => inner.get(name),
+      async compareAndSet(name, expected, next) {
+        const current = await inner.get(name);
+        if (rivalWrites) {
+          const base = current ?? emptyRecord(clock.now(), 'rival');
+          await inner.compareAndSet(name, base.version, {
+            ...base,
+            version: base.version + 1,
+            updatedBy: 'rival',
+          });
+        }
+        return inner.compareAndSet(name, expected, next);
+      },
+      recordOutcome: (name, outcome) => inner.recordOutcome(name, outcome),
+    };
+    const make = (instanceId: string, logger?: Logger) =>
+      createCircuitBreaker({
+        name: 'bigquery',
+        store,
+        clock,
+        instanceId,
+        failureThreshold: 3,
+        openTimeoutMs: 60_000,
+        syncIntervalMs: 5_000,
+        env: {},
+        ...(logger ? { logger } : {}),
+      });
+    const spy = recordingLogger();
+    const a = make('instance-a', spy.logger);
+    const b = make('instance-b');
+    const faults: unknown[] = [];
+    a.on('storeError', (event) => faults.push(event));
+    await settle(clock);
+
+    await fail(a, 3);
+    await settle(clock);
+    expect(a.state).toBe('open');
+    expect(inner.snapshot().bigquery?.state).toBe('closed');
+    expect(faults).toEqual([
+      {
+        name: 'bigquery',
+        operation: 'compareAndSet',
+        error: expect.objectContaining({
+          message:
+            'Circuit "bigquery": the fleet trip lost the compare-and-set race 5 times in a row; it is retried on the next sync',
+        }),
+      },
+    ]);
+    expect(spy.lines).toContainEqual(
+      expect.objectContaining({
+        level: 'warn',
+        fields: expect.objectContaining({ operation: 'compareAndSet' }),
+      }),
+    );
+
+    rivalWrites = false;
+    await clock.advance(5_000);
+    expect(inner.snapshot().bigquery).toMatchObject({
+      state: 'open',
+      period: 1,
+      updatedBy: 'instance-a',
+      halfOpenAt: 60_000,
+    });
+    await clock.advance(5_000);
+    expect(b.state).toBe('open');
+    await Promise.all([a.close(), b.close()]);
+  });
+});
+
+describe('failureScope: fleet', () => {
+  it('instances that each see fewer failures than the threshold trip the fleet together', async () => {
+    const clock = createVirtualClock();
+    const { store, breakers } = fleet(clock, 3, { failureScope: 'fleet' });
+    const [a, b, c] = breakers as [CircuitBreaker, CircuitBreaker, CircuitBreaker];
+    await settle(clock);
+    const opened: unknown[] = [];
+    c.on('open', (event) => opened.push(event));
+    await fail(a, 1);
+    await fail(b, 1);
+    await settle(clock);
+    expect(store.snapshot().bigquery).toMatchObject({ state: 'closed', failures: 2 });
+
+    const third = new Error('third strike');
+    await expect(c.execute(() => Promise.reject(third))).rejects.toBe(third);
+    await settle(clock);
+    expect(store.snapshot().bigquery).toMatchObject({
+      state: 'open',
+      period: 1,
+      failures: 0,
+      halfOpenAt: 60_000,
+      updatedBy: 'instance-2',
+    });
+    expect(c.state).toBe('open');
+    expect(opened).toEqual([{ name: 'bigquery', reason: 'failures', halfOpenAt: 60_000 }]);
+    const refused = (await c.execute(ok).catch((e: unknown) => e)) as Error;
+    expect(refused.cause).toBe(third);
+    await clock.advance(5_000);
+    expect([a.state, b.state]).toEqual(['open', 'open']);
+    await Promise.all(breakers.map((breaker) => breaker.close()));
+  });
+
+  it('counted per instance (the default), the same failures trip nobody', async () => {
+    const clock = createVirtualClock();
+    const { store, breakers } = fleet(clock, 3);
+    for (const breaker of breakers) await fail(breaker, 1);
+    await clock.advance(5_000);
+    expect(breakers.map((breaker) => breaker.state)).toEqual(['closed', 'closed', 'closed']);
+    expect(store.snapshot().bigquery).toBeUndefined();
+    await Promise.all(breakers.map((breaker) => breaker.close()));
+  });
+
+  it('costs one store write per counted failure, and none on the success path while the count is zero', async () => {
+    const clock = createVirtualClock();
+    const inner = createMemoryStore();
+    const { store, total } = countingStore(inner);
+    const [a, b] = [0, 1].map((i) =>
+      createCircuitBreaker({
+        name: 'bigquery',
+        store,
+        clock,
+        instanceId: `instance-${i}`,
+        failureScope: 'fleet',
+        failureThreshold: 3,
+        syncIntervalMs: 5_000,
+        env: {},
+      }),
+    ) as [CircuitBreaker, CircuitBreaker];
+    await settle(clock);
+    for (let i = 0; i < 50; i++) await Promise.all([a.execute(ok), b.execute(ok)]);
+    await clock.advance(5_000);
+    expect(total()).toBe(0);
+
+    await fail(a, 1);
+    await settle(clock);
+    expect(total()).toBe(1);
+    expect(inner.snapshot().bigquery?.failures).toBe(1);
+    // The first success after it resets the count: one write; then the count is zero again.
+    for (let i = 0; i < 10; i++) await a.execute(ok);
+    await settle(clock);
+    expect(total()).toBe(2);
+    expect(inner.snapshot().bigquery?.failures).toBe(0);
+    for (let i = 0; i < 10; i++) await Promise.all([a.execute(ok), b.execute(ok)]);
+    await settle(clock);
+    expect(total()).toBe(2);
+
+    await fail(a, 1);
+    await fail(b, 1);
+    await fail(a, 1);
+    await settle(clock);
+    expect(total()).toBe(5);
+    expect(inner.snapshot().bigquery).toMatchObject({ state: 'open', period: 1 });
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('falls back to counting locally while the store is down', async () => {
+    const clock = createVirtualClock();
+    const { store, breakers } = fleet(clock, 1, { failureScope: 'fleet' });
+    const [a] = breakers as [CircuitBreaker];
+    await settle(clock);
+    const faults: string[] = [];
+    a.on('storeError', ({ operation }) => faults.push(operation));
+    (store as MemoryBreakerStore).failWith(new Error('firestore unavailable'));
+    await fail(a, 3);
+    await settle(clock);
+    expect(a.state).toBe('open');
+    expect(faults.slice(0, 2)).toEqual(['recordOutcome', 'recordOutcome']);
+    await a.close();
+  });
+});
+
+/**
+ * Two breakers on one memory store: `a` reaches it through a view that can be paused (a slow
+ * store, or a paused instance), `b` directly.
+ */
+function slowAndFast(
+  clock: VirtualClock,
+  options: Partial<CircuitBreakerOptions>,
+  bId = 'instance-b',
+) {
+  const inner = createMemoryStore();
+  const slow = pausableStore(inner);
+  const settings = { name: 'bigquery', clock, syncIntervalMs: 600_000, env: {}, ...options };
+  const a = createCircuitBreaker({ ...settings, store: slow.store, instanceId: 'instance-a' });
+  const b = createCircuitBreaker({ ...settings, store: inner, instanceId: bId });
+  return { inner, slow, a, b };
+}
+
+describe('a late write cannot overturn a newer verdict', () => {
+  it('a trip that reaches the store after the fleet probe closed the breaker does not reopen it', async () => {
+    const clock = createVirtualClock();
+    const { inner, slow, a, b } = slowAndFast(clock, {
+      failureThreshold: 3,
+      openTimeoutMs: 60_000,
+    });
+    await settle(clock);
+
+    slow.pause(); // a's store calls now hang: a slow store, or a paused instance
+    await fail(a, 3);
+    expect(a.state).toBe('open');
+    await fail(b, 3);
+    await settle(clock);
+    expect(inner.snapshot().bigquery).toMatchObject({
+      state: 'open',
+      period: 1,
+      updatedBy: 'instance-b',
+    });
+    await clock.advance(60_000);
+    await expect(b.execute(ok)).resolves.toBe('ok');
+    await settle(clock);
+    const closed = inner.snapshot().bigquery;
+    expect(closed).toMatchObject({ state: 'closed', period: 1 });
+
+    slow.resume(); // a's trip, seen in period 0, reaches the store now
+    await settle(clock);
+    expect(inner.snapshot().bigquery).toEqual(closed);
+    expect(a.state).toBe('closed');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it("a probe holder's late close does not overturn the reopen of the instance that took over", async () => {
+    const clock = createVirtualClock();
+    const { inner, slow, a, b } = slowAndFast(clock, {
+      failureThreshold: 1,
+      openTimeoutMs: 60_000,
+      probeLeaseMs: 10_000,
+    });
+    await settle(clock);
+    await fail(b, 1);
+    await settle(clock);
+    await a.sync();
+    await clock.advance(60_000);
+
+    const probe = a.execute(() => clock.sleep(5_000).then(() => 'fine'));
+    await settle(clock);
+    expect(inner.snapshot().bigquery).toMatchObject({
+      state: 'half-open',
+      period: 1,
+      lease: { holder: 'instance-a', expiresAt: 70_000 },
+    });
+    slow.pause(); // a's writes now hang
+    await clock.advance(5_000);
+    await expect(probe).resolves.toBe('fine'); // a's verdict: closed, but its write is stuck
+    expect(a.state).toBe('closed');
+
+    // a's lease runs out; b takes the probe over and its trial fails: a newer verdict.
+    await clock.advance(5_000);
+    await expect(b.execute(boom)).rejects.toThrow('backend down');
+    await settle(clock);
+    const reopened = inner.snapshot().bigquery;
+    expect(reopened).toMatchObject({
+      state: 'open',
+      period: 2,
+      lease: null,
+      updatedBy: 'instance-b',
+    });
+
+    slow.resume(); // a's close of period 1 reaches the store now
+    await settle(clock);
+    expect(inner.snapshot().bigquery).toEqual(reopened);
+    expect(a.state).toBe('open');
+    await Promise.all([a.close(), b.close()]);
+  });
+
+  it('a trip seen before an operator reset does not undo the reset', async () => {
+    const clock = createVirtualClock();
+    const { inner, slow, a, b: operator } = slowAndFast(clock, { failureThreshold: 3 }, 'operator');
+    await settle(clock);
+    slow.pause();
+    await fail(a, 3); // a's trip waits to reach the store
+    await operator.reset();
+    const reset = inner.snapshot().bigquery;
+    expect(reset).toMatchObject({ state: 'closed', period: 1, updatedBy: 'operator' });
+    slow.resume();
+    await settle(clock);
+    expect(inner.snapshot().bigquery).toEqual(reset);
+    expect(a.state).toBe('closed');
+    await Promise.all([a.close(), operator.close()]);
   });
 });

@@ -9,7 +9,13 @@ describe('createMemoryStore: the store contract', () => {
 describe('createMemoryStore', () => {
   it('hands out copies, so callers cannot change stored records', async () => {
     const store = createMemoryStore();
-    const written = await store.recordOutcome('a', { instanceId: 'i', at: 1, windowMs: 10 });
+    const written = await store.recordOutcome('a', {
+      kind: 'trip',
+      instanceId: 'i',
+      at: 1,
+      windowMs: 10,
+      period: 0,
+    });
     (written.trips as Record<string, number>).i = 999;
     expect((await store.get('a'))?.trips).toEqual({ i: 1 });
     expect(store.snapshot()).toEqual({ a: { ...written, trips: { i: 1 } } });
@@ -19,9 +25,9 @@ describe('createMemoryStore', () => {
     const store = createMemoryStore();
     store.failWith(new Error('unavailable'));
     await expect(store.get('a')).rejects.toThrow('unavailable');
-    await expect(store.recordOutcome('a', { instanceId: 'i', at: 1, windowMs: 1 })).rejects.toThrow(
-      'unavailable',
-    );
+    await expect(
+      store.recordOutcome('a', { kind: 'trip', instanceId: 'i', at: 1, windowMs: 1, period: 0 }),
+    ).rejects.toThrow('unavailable');
     store.failWith(undefined);
     await expect(store.get('a')).resolves.toBeUndefined();
   });

@@ -12,14 +12,18 @@ import { applyOutcome } from './record.js';
  *   "no record yet"), atomically, and says whether it wrote. `next.version` is always
  *   `expectedVersion + 1`.
  * - `recordOutcome` atomically replaces the record with `applyOutcome(current, outcome)` and
- *   returns what it wrote.
+ *   returns it. When that leaves the version unchanged (a stale or no-op outcome), the store
+ *   writes nothing and returns the current record (version 0 when there is none).
  */
 export interface BreakerStateStore {
   /** The record last written for `name`, or undefined if none was. */
   get(name: string): Promise<BreakerRecord | undefined>;
   /** Write `next` only if the stored version is `expectedVersion` (0: no record); says whether it wrote. */
   compareAndSet(name: string, expectedVersion: number, next: BreakerRecord): Promise<boolean>;
-  /** Atomically replace the record with `applyOutcome(current, outcome)`; resolves with what it wrote. */
+  /**
+   * Atomically replace the record with `applyOutcome(current, outcome)` and resolve with it;
+   * write nothing when its version is unchanged.
+   */
   recordOutcome(name: string, outcome: BreakerOutcome): Promise<BreakerRecord>;
 }
 
@@ -70,8 +74,9 @@ export function createMemoryStore(): MemoryBreakerStore {
     },
     async recordOutcome(name, outcome) {
       check();
-      const next = applyOutcome(records.get(name), outcome);
-      records.set(name, next);
+      const current = records.get(name);
+      const next = applyOutcome(current, outcome);
+      if (next.version !== (current?.version ?? 0)) records.set(name, next);
       return clone(next);
     },
     snapshot() {

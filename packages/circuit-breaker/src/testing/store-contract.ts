@@ -1,5 +1,5 @@
 import { expect, it } from 'vitest';
-import type { BreakerRecord } from '../record.js';
+import type { BreakerOutcome, BreakerRecord } from '../record.js';
 import { applyOutcome, emptyRecord } from '../record.js';
 import type { BreakerStateStore } from '../store.js';
 
@@ -12,6 +12,14 @@ function uniqueName(): string {
 
 function record(overrides: Partial<BreakerRecord> = {}): BreakerRecord {
   return { ...emptyRecord(1_000, 'writer'), version: 1, ...overrides };
+}
+
+function trip(instanceId: string, at: number, windowMs: number, period = 0): BreakerOutcome {
+  return { kind: 'trip', instanceId, at, windowMs, period };
+}
+
+function failure(instanceId: string, at: number, period = 0, failureThreshold = 3): BreakerOutcome {
+  return { kind: 'failure', instanceId, at, period, failureThreshold, openTimeoutMs: 60_000 };
 }
 
 /**
@@ -37,11 +45,13 @@ export function storeContract(
       const name = uniqueName();
       const written = record({
         state: 'half-open',
+        period: 7,
         openedAt: 1_500,
         halfOpenAt: null,
         lease: { holder: 'instance-a', expiresAt: 9_000 },
         isolated: true,
         trips: { 'instance-a': 1_200, 'instance.b/c': 1_300 },
+        failures: 2,
       });
       expect(await store.compareAndSet(name, 0, written)).toBe(true);
       expect(await store.get(name)).toEqual(written);
@@ -89,7 +99,7 @@ export function storeContract(
     async () => {
       const store = makeStore();
       const name = uniqueName();
-      const outcome = { instanceId: 'instance-a', at: 5_000, windowMs: 1_000 };
+      const outcome = trip('instance-a', 5_000, 1_000);
       const written = await store.recordOutcome(name, outcome);
       expect(written).toEqual(applyOutcome(undefined, outcome));
       expect(written.version).toBe(1);
@@ -103,12 +113,8 @@ export function storeContract(
     async () => {
       const store = makeStore();
       const name = uniqueName();
-      await store.recordOutcome(name, { instanceId: 'old', at: 1_000, windowMs: 60_000 });
-      const written = await store.recordOutcome(name, {
-        instanceId: 'new',
-        at: 70_000,
-        windowMs: 60_000,
-      });
+      await store.recordOutcome(name, trip('old', 1_000, 60_000));
+      const written = await store.recordOutcome(name, trip('new', 70_000, 60_000));
       expect(written.trips).toEqual({ new: 70_000 });
       expect(written.version).toBe(2);
     },
@@ -122,11 +128,7 @@ export function storeContract(
       const name = uniqueName();
       await Promise.all(
         Array.from({ length: concurrency }, (_, i) =>
-          store.recordOutcome(name, {
-            instanceId: `instance-${i}`,
-            at: 10_000 + i,
-            windowMs: 60_000,
-          }),
+          store.recordOutcome(name, trip(`instance-${i}`, 10_000 + i, 60_000)),
         ),
       );
       const final = await store.get(name);
@@ -134,6 +136,94 @@ export function storeContract(
       expect(Object.keys(final?.trips ?? {}).sort()).toEqual(
         Array.from({ length: concurrency }, (_, i) => `instance-${i}`).sort(),
       );
+    },
+    timeoutMs,
+  );
+
+  it(
+    'ignores a trip from an older period than the record and writes nothing',
+    async () => {
+      const store = makeStore();
+      const name = uniqueName();
+      // The fleet opened and closed period 3; a trip seen in period 2 arrives late.
+      const closed = record({ period: 3, updatedAt: 9_000 });
+      await store.compareAndSet(name, 0, closed);
+      expect(await store.recordOutcome(name, trip('late', 5_000, 60_000, 2))).toEqual(closed);
+      expect(await store.get(name)).toEqual(closed);
+    },
+    timeoutMs,
+  );
+
+  it(
+    'writes nothing for an outcome that changes nothing on an empty name',
+    async () => {
+      const store = makeStore();
+      const name = uniqueName();
+      const unchanged = await store.recordOutcome(name, {
+        kind: 'success',
+        instanceId: 'instance-a',
+        at: 1_000,
+        period: 0,
+      });
+      expect(unchanged.version).toBe(0);
+      expect(await store.get(name)).toBeUndefined();
+    },
+    timeoutMs,
+  );
+
+  it(
+    'counts failures fleet-wide, opens the next period at the threshold, and a success resets',
+    async () => {
+      const store = makeStore();
+      const name = uniqueName();
+      expect(await store.recordOutcome(name, failure('a', 1_000))).toMatchObject({
+        version: 1,
+        state: 'closed',
+        failures: 1,
+      });
+      expect(
+        await store.recordOutcome(name, {
+          kind: 'success',
+          instanceId: 'b',
+          at: 1_100,
+          period: 0,
+        }),
+      ).toMatchObject({ version: 2, failures: 0 });
+      await store.recordOutcome(name, failure('a', 2_000));
+      await store.recordOutcome(name, failure('b', 2_100));
+      const opened = await store.recordOutcome(name, failure('c', 2_200));
+      expect(opened).toMatchObject({
+        version: 5,
+        state: 'open',
+        period: 1,
+        openedAt: 2_200,
+        halfOpenAt: 62_200,
+        failures: 0,
+        updatedBy: 'c',
+      });
+      expect(await store.get(name)).toEqual(opened);
+      // Failures while the fleet is open, or from an older period, change nothing.
+      expect(await store.recordOutcome(name, failure('d', 2_300, 1))).toEqual(opened);
+      expect(await store.get(name)).toEqual(opened);
+    },
+    timeoutMs,
+  );
+
+  it(
+    'loses no failure when instances count concurrently',
+    async () => {
+      const store = makeStore();
+      const name = uniqueName();
+      await Promise.all(
+        Array.from({ length: concurrency }, (_, i) =>
+          store.recordOutcome(name, failure(`instance-${i}`, 10_000 + i, 0, concurrency + 1)),
+        ),
+      );
+      expect(await store.get(name)).toMatchObject({
+        version: concurrency,
+        state: 'closed',
+        failures: concurrency,
+      });
     },
     timeoutMs,
   );
