@@ -4,19 +4,36 @@ export type {
   Alerter,
   AlerterOptions,
   AlerterStats,
+  AlertOptions,
   AlertReceipt,
+  AlertStatus,
+  CloseOptions,
   DeliveryStatus,
+  FlushOptions,
+  FlushResult,
   HistoryEntry,
 } from './alerter.js';
 export { createAlerter } from './alerter.js';
-export type { AlertOutbox, OutboxEntry } from './outbox.js';
-export { createMemoryOutbox } from './outbox.js';
+export type { FileOutbox, FileOutboxOptions } from './file-outbox.js';
+export { createFileOutbox } from './file-outbox.js';
+export type {
+  AlertOutbox,
+  ClaimRequest,
+  MemoryOutbox,
+  OutboxClaim,
+  OutboxEntry,
+  OutboxLimits,
+  OutboxLimitsOptions,
+  OutboxRetry,
+} from './outbox.js';
+export { AlertOutboxError, createMemoryOutbox } from './outbox.js';
 export type { Redactor } from './redact.js';
 export { createRedactor } from './redact.js';
 export type {
   AlertSink,
   HttpSinkOptions,
   MemorySink,
+  SinkContext,
   SlackSinkOptions,
   WebhookSinkOptions,
 } from './sinks.js';

@@ -16,7 +16,15 @@ export interface Redactor {
   logger(logger: Logger): Logger;
 }
 
-/** Create a {@link Redactor} seeded with `secrets`. */
+/**
+ * Create a {@link Redactor} seeded with `secrets`.
+ *
+ * @example
+ * ```ts
+ * const redactor = createRedactor([process.env.API_TOKEN!]);
+ * logger.warn({ err: redactor.value(error) }, redactor.text(message));
+ * ```
+ */
 export function createRedactor(secrets: readonly string[] = []): Redactor {
   const known = new Set<string>();
   const redactor: Redactor = {

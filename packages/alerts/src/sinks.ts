@@ -7,6 +7,15 @@ import {
   systemClock,
 } from '@pipewell/retry';
 import { type Alert, AlertInputError, type Severity } from './alert.js';
+import { createRedactor, type Redactor } from './redact.js';
+
+/** What the alerter passes to {@link AlertSink.send}. */
+export interface SinkContext {
+  /** Aborts when the caller gave up (`alert(input, { signal })`) or `close()` ran out of time. */
+  readonly signal?: AbortSignal;
+  /** The alerter's redactor, with every sink's secrets: a sink that writes logs scrubs with it. */
+  readonly redactor?: Redactor;
+}
 
 /** Where alerts go. A sink makes its own delivery attempts and throws when delivery failed. */
 export interface AlertSink {
@@ -14,25 +23,45 @@ export interface AlertSink {
   readonly name: string;
   /** Values this sink holds that must never be logged (its webhook URL, a token). */
   readonly secrets?: readonly string[];
-  /** Deliver one alert, retrying as the sink sees fit; reject when it could not be delivered. */
-  send(alert: Alert, context: { readonly signal?: AbortSignal }): Promise<void>;
+  /**
+   * Deliver one alert, retrying as the sink sees fit; reject when it could not be delivered. Reject
+   * with an error that `isPermanentError` from `@pipewell/retry` recognises (an HTTP 4xx `status`,
+   * or `permanent: true`) when no later attempt can succeed: the alert is then recorded as failed
+   * instead of kept in the outbox.
+   */
+  send(alert: Alert, context: SinkContext): Promise<void>;
 }
+
+const webhookMarker = Symbol.for('@pipewell/alerts.WebhookError');
 
 /** A webhook answered with an error status. Carries the status and the service's error text, never the URL. */
 export class WebhookError extends Error {
   override readonly name = 'WebhookError';
+  /** The HTTP status; a 4xx other than 408 and 429 makes the error permanent. */
   readonly status: number;
+  /** The response headers (`retry-after` is read from here). */
   readonly headers: Headers;
   /** The service's own error text, such as Slack's `no_service`. */
   readonly responseText: string;
 
+  /** Create the error for `sink`'s answer; the message names the sink, never its URL. */
   constructor(sink: string, status: number, headers: Headers, responseText: string) {
     super(`${sink} answered ${status}${responseText ? `: ${responseText.slice(0, 200)}` : ''}`);
     this.status = status;
     this.headers = headers;
     this.responseText = responseText;
   }
+
+  /** True for any `WebhookError`, even from another installed copy of this package. */
+  static isInstance(error: unknown): error is WebhookError {
+    return (
+      typeof error === 'object' &&
+      error !== null &&
+      (error as Record<symbol, unknown>)[webhookMarker] === true
+    );
+  }
 }
+Object.defineProperty(WebhookError.prototype, webhookMarker, { value: true });
 
 /** Options shared by the HTTP sinks. */
 export interface HttpSinkOptions {
@@ -113,7 +142,14 @@ function summary(alert: Alert): string[] {
   return lines;
 }
 
-/** Slack Block Kit for an alert: severity colour, title, body, a fields table, links. */
+/**
+ * Slack Block Kit for an alert: severity colour, title, body, a fields table, links.
+ *
+ * @example
+ * ```ts
+ * const payload = slackMessage(alerter.history().at(-1)!.alert); // preview what Slack gets
+ * ```
+ */
 export function slackMessage(alert: Alert): Record<string, unknown> {
   const blocks: Record<string, unknown>[] = [
     { type: 'header', text: { type: 'plain_text', text: alert.title.slice(0, 150), emoji: true } },
@@ -183,7 +219,14 @@ export interface WebhookSinkOptions extends HttpSinkOptions {
   readonly headers?: Readonly<Record<string, string>>;
 }
 
-/** A generic sink that POSTs the alert as JSON, with the same retry rules as Slack. */
+/**
+ * A generic sink that POSTs the alert as JSON, with the same retry and permanence rules as Slack.
+ *
+ * @example
+ * ```ts
+ * const ops = createWebhookSink({ url: process.env.OPS_WEBHOOK_URL!, headers: { authorization: `Bearer ${token}` } });
+ * ```
+ */
 export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
   const url = checkUrl('url', options?.url);
   const sink = httpSink('webhook', url, options, (alert) => alert, options.headers);
@@ -196,13 +239,28 @@ export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
   return { ...sink, secrets };
 }
 
-/** A sink that writes alerts to a logger (at warn, or error for error and critical). */
+/**
+ * A sink that writes alerts to a logger (at warn, or error for error and critical). Like every
+ * other log line of this package, the line is redacted: with the alerter's redactor (every sink's
+ * secrets and the alerter's `secrets`), or, used on its own, one that scrubs Slack webhook URLs
+ * and Slack tokens.
+ *
+ * @example
+ * ```ts
+ * const alerter = createAlerter({ sinks: [createSlackSink({ webhookUrl }), createLoggerSink(logger)] });
+ * ```
+ */
 export function createLoggerSink(logger: Logger, name = 'logger'): AlertSink {
+  const ownRedactor: Redactor = createRedactor();
   return {
     name,
-    async send(alert) {
+    async send(alert, context) {
+      const redactor = context?.redactor ?? ownRedactor;
       const level = alert.severity === 'error' || alert.severity === 'critical' ? 'error' : 'warn';
-      logger[level]({ alert: { ...alert } }, `[${alert.severity}] ${alert.title}`);
+      logger[level](
+        { alert: redactor.value(alert) },
+        redactor.text(`[${alert.severity}] ${alert.title}`),
+      );
     },
   };
 }
@@ -212,7 +270,16 @@ export interface MemorySink extends AlertSink {
   readonly alerts: readonly Alert[];
 }
 
-/** Create a {@link MemorySink} keeping the last `limit` alerts. */
+/**
+ * Create a {@link MemorySink} keeping the last `limit` alerts (default 1000).
+ *
+ * @example
+ * ```ts
+ * const memory = createMemorySink();
+ * await createAlerter({ sinks: [memory] }).alert({ severity: 'info', title: 'done' });
+ * memory.alerts.length; // 1
+ * ```
+ */
 export function createMemorySink(name = 'memory', limit = 1_000): MemorySink {
   const alerts: Alert[] = [];
   return {

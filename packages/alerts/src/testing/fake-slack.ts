@@ -28,6 +28,8 @@ export interface FakeSlack {
   /** The webhook URL, with a secret-looking path. */
   readonly webhookUrl: string;
   readonly received: ReceivedMessage[];
+  /** The `text` of every message answered 200, in arrival order: what reached the channel. */
+  delivered(): string[];
   script(...answers: SlackAnswer[]): void;
   /** Answer every request without a scripted answer with this (default 200 ok). */
   setDefault(answer: (at: number) => SlackAnswer): void;
@@ -65,6 +67,8 @@ export async function startFakeSlack(now: () => number): Promise<FakeSlack> {
   return {
     webhookUrl: `http://127.0.0.1:${port}${SECRET_PATH}`,
     received,
+    delivered: () =>
+      received.filter((r) => r.answered === 200).map((r) => String(r.body.text ?? '')),
     script: (...answers) => scripted.push(...answers),
     setDefault: (answer) => {
       fallback = answer;
