@@ -39,6 +39,17 @@ describe.skipIf(!live)('BigQuery, live', () => {
     expect(rows).toEqual([{ s: "' OR 1=1 --" }]);
   });
 
+  it('reads back STRUCT parameters whose `type` and `value` fields read like BigQuery types', async () => {
+    const events = [
+      { type: 'OVERTIME', value: 'x' },
+      { type: 'UPDATE', value: 'y' },
+    ];
+    const rows = await query<{ type: string; value: string }>(
+      sql`SELECT e.type, e.value FROM UNNEST(${events}) AS e ORDER BY e.type`,
+    );
+    expect(rows).toEqual(events);
+  });
+
   it('reports refused rows and keeps the good ones', async () => {
     const result = await insertRows(`${dataset}.box_scores`, [
       { game_id: 'g1', player_id: 1, points: 30 },

@@ -2,7 +2,16 @@ import { BigQuery } from '@google-cloud/bigquery';
 import { createRetryPolicy, createVirtualClock, RetryError } from '@pipewell/retry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
-import { getBigQuery, ident, insertRows, mergeRows, query, sql, typed } from './bigquery.js';
+import {
+  column,
+  getBigQuery,
+  ident,
+  insertRows,
+  mergeRows,
+  query,
+  sql,
+  typed,
+} from './bigquery.js';
 import { closeAll } from './pool.js';
 import { ClientConfigError } from './project.js';
 import { apiError, type FakeBigQuery, startFakeBigQuery } from './testing/fake-bigquery.js';
@@ -198,6 +207,391 @@ describe('BigQuery over its REST wire, against a local fake', () => {
       ],
     );
   });
+
+  const lastJob = () =>
+    fake.requests.find((r) => r.path.endsWith('/jobs'))?.body as {
+      configuration: { query: { queryParameters: Array<Record<string, unknown>> } };
+    };
+
+  it('sends bigints as decimal strings, and the promise settles', async () => {
+    fake.setResult([{ name: 'n', type: 'INT64' }], [[1]]);
+    const big = 2n ** 70n;
+    await run(
+      query(
+        sql`SELECT ${9007199254740993n} AS a, ${[1n, -2n]} AS b, ${typed(big, 'BIGNUMERIC')} AS c`,
+        { bigquery, retry },
+      ),
+    );
+    expect(lastJob().configuration.query.queryParameters).toEqual([
+      {
+        name: 'p0',
+        parameterType: { type: 'INT64' },
+        parameterValue: { value: '9007199254740993' },
+      },
+      {
+        name: 'p1',
+        parameterType: { type: 'ARRAY', arrayType: { type: 'INT64' } },
+        parameterValue: { arrayValues: [{ value: '1' }, { value: '-2' }] },
+      },
+      { name: 'p2', parameterType: { type: 'BIGNUMERIC' }, parameterValue: { value: String(big) } },
+    ]);
+  });
+
+  it('sends bytes as base64 BYTES, and types bigints and bytes inside a STRUCT', async () => {
+    fake.setResult([], []);
+    await run(
+      query(
+        sql`SELECT ${Buffer.from('hi')}, ${new Uint8Array([0xff, 0x00])}, ${{ id: 5n, payload: Buffer.from('hi') }}`,
+        { bigquery, retry },
+      ),
+    );
+    expect(lastJob().configuration.query.queryParameters).toEqual([
+      { name: 'p0', parameterType: { type: 'BYTES' }, parameterValue: { value: 'aGk=' } },
+      { name: 'p1', parameterType: { type: 'BYTES' }, parameterValue: { value: '/wA=' } },
+      {
+        name: 'p2',
+        parameterType: {
+          type: 'STRUCT',
+          structTypes: [
+            { name: 'id', type: { type: 'INT64' } },
+            { name: 'payload', type: { type: 'BYTES' } },
+          ],
+        },
+        parameterValue: { structValues: { id: { value: '5' }, payload: { value: 'aGk=' } } },
+      },
+    ]);
+  });
+
+  it('rejects a parameter that cannot be sent as JSON instead of throwing inside the SDK', async () => {
+    const value = {
+      toJSON() {
+        throw new RangeError('Invalid time value');
+      },
+    };
+    const error = await run(
+      query(sql`SELECT ${typed(value, 'STRING')}`, { bigquery, retry }),
+    ).catch((e: unknown) => e);
+    expect(ClientConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain(
+      'parameter @p0 cannot be sent as JSON: Invalid time value',
+    );
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('returns at most maxResults rows', async () => {
+    fake.setResult([{ name: 'n', type: 'INT64' }], [[1], [2], [3], [4], [5]]);
+    const rows = await run(
+      query(sql`SELECT n FROM ${ident('d.t')}`, { bigquery, retry, maxResults: 2 }),
+    );
+    expect(rows).toEqual([{ n: 1 }, { n: 2 }]);
+    const results = fake.requests.filter((r) => r.path.includes('/queries/'));
+    expect(results.map((r) => r.query.maxResults)).toEqual(['2']);
+    const all = await run(query(sql`SELECT n FROM ${ident('d.t')}`, { bigquery, retry }));
+    expect(all).toHaveLength(5);
+  });
+
+  it("streams into the table's own project when the table names one", async () => {
+    await run(insertRows('other-project.ds.t', [{ a: 1 }], { bigquery, retry }));
+    await run(insertRows('ds.t', [{ a: 2 }], { bigquery, retry }));
+    expect(fake.requests.map((r) => r.path)).toEqual([
+      '/bigquery/v2/projects/other-project/datasets/ds/tables/t/insertAll',
+      '/bigquery/v2/projects/demo-project/datasets/ds/tables/t/insertAll',
+    ]);
+  });
+
+  it('inserts bigints as decimal strings and bytes as base64, with or without insert ids', async () => {
+    const rows = [
+      {
+        id: 9007199254740993n,
+        payload: Buffer.from('hi'),
+        nested: { raw: new Uint8Array([1, 2]), counts: [1n, 2n] },
+      },
+    ];
+    await run(insertRows('ds.t', rows, { bigquery, retry }));
+    await run(insertRows('ds.t', rows, { bigquery, retry, insertIdOf: () => 'row-1' }));
+    const sent = fake.requests.map(
+      (r) => (r.body as { rows: Array<{ insertId: string; json: unknown }> }).rows[0],
+    );
+    const json = {
+      id: '9007199254740993',
+      payload: 'aGk=',
+      nested: { raw: 'AQI=', counts: ['1', '2'] },
+    };
+    expect(sent[0]?.json).toEqual(json);
+    expect(sent[0]?.insertId).toMatch(/^[0-9a-f]{32}$/);
+    expect(sent[1]).toEqual({ insertId: 'row-1', json });
+  });
+
+  it.each([
+    [
+      'a value whose toJSON throws',
+      {
+        toJSON() {
+          throw new RangeError('Invalid time value');
+        },
+      },
+      'row 1 cannot be sent as JSON: Invalid time value',
+    ],
+    ['a cycle', undefined, 'row 1 cannot be sent as JSON: Converting circular structure'],
+  ])('rejects a row with %s instead of throwing inside the SDK', async (_name, value, message) => {
+    const row: Record<string, unknown> = { a: 1, value };
+    if (value === undefined) row.value = row;
+    const error = await run(
+      insertRows('ds.t', [{ a: 1 }, row], { bigquery, retry, insertIdOf: (_r, i) => `r${i}` }),
+    ).catch((e: unknown) => e);
+    expect(ClientConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain(message);
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('merges DATE, bigint and bytes columns with their values on the wire', async () => {
+    fake.setResult([], []);
+    await run(
+      mergeRows(
+        'd.t',
+        [
+          { id: 1n, game_date: '2026-01-24', payload: Buffer.from('hi') },
+          { id: 2n, game_date: '2024-02-29', payload: Buffer.from('yo') },
+        ],
+        { bigquery, retry, keys: ['id'], types: { game_date: 'DATE' } },
+      ),
+    );
+    const [rowsParam] = lastJob().configuration.query.queryParameters as [
+      {
+        parameterType: {
+          arrayType: { structTypes: Array<{ name: string; type: { type: string } }> };
+        };
+        parameterValue: { arrayValues: Array<{ structValues: unknown }> };
+      },
+    ];
+    expect(rowsParam.parameterType.arrayType.structTypes.map((f) => [f.name, f.type.type])).toEqual(
+      [
+        ['id', 'INT64'],
+        ['game_date', 'DATE'],
+        ['payload', 'BYTES'],
+      ],
+    );
+    expect(rowsParam.parameterValue.arrayValues.map((v) => v.structValues)).toEqual([
+      { id: { value: '1' }, game_date: { value: '2026-01-24' }, payload: { value: 'aGk=' } },
+      { id: { value: '2' }, game_date: { value: '2024-02-29' }, payload: { value: 'eW8=' } },
+    ]);
+  });
+
+  // The SDK reads any object with a `type` naming a time, date, geography or range type as one of
+  // its own wrappers and sends its `value` alone: a row like these went out as `{}`.
+  it('merges rows whose `type` and `value` columns read like BigQuery types, intact', async () => {
+    fake.setResult([], []);
+    const rows = [
+      { id: 1, type: 'OVERTIME', value: 'x' },
+      { id: 2, type: 'UPDATE', value: null },
+      { id: 3, type: 'DATE', value: 'z' },
+      { id: 4, type: 'GEOGRAPHY', value: 'w' },
+      { id: 5, type: 'RANGE', value: 'v' },
+      { id: 6, type: 'TIME', value: undefined },
+    ];
+    await run(mergeRows('d.t', rows, { bigquery, retry, keys: ['id'] }));
+    const [rowsParam] = lastJob().configuration.query.queryParameters as [
+      { parameterValue: { arrayValues: unknown[] } },
+    ];
+    expect(rowsParam.parameterValue.arrayValues).toEqual(
+      rows.map((row) => ({
+        structValues: {
+          id: { value: row.id },
+          type: { value: row.type },
+          value: { value: row.value ?? null },
+        },
+      })),
+    );
+  });
+
+  it('sends STRUCT parameters with `type` and `value` fields intact, alone, in arrays and nested', async () => {
+    fake.setResult([], []);
+    const game = {
+      type: 'OVERTIME',
+      value: 3,
+      events: [
+        { type: 'TIMEOUT', value: '2026-01-24' },
+        { type: 'DATE', value: 'x' },
+      ],
+    };
+    const plays = [
+      { type: 'UPDATE', value: 1.5 },
+      { type: 'GEOGRAPHY', value: 2 },
+    ];
+    // A `type` that is not a string made the SDK throw (`type.indexOf is not a function`).
+    const odd = [{ type: 7, value: { type: 'TIME', value: 'noon' } }];
+    await run(query(sql`SELECT ${game} AS g, ${plays} AS p, ${odd} AS o`, { bigquery, retry }));
+    const event = {
+      type: 'STRUCT',
+      structTypes: [
+        { name: 'type', type: { type: 'STRING' } },
+        { name: 'value', type: { type: 'STRING' } },
+      ],
+    };
+    expect(lastJob().configuration.query.queryParameters).toEqual([
+      {
+        name: 'p0',
+        parameterType: {
+          type: 'STRUCT',
+          structTypes: [
+            { name: 'type', type: { type: 'STRING' } },
+            { name: 'value', type: { type: 'INT64' } },
+            { name: 'events', type: { type: 'ARRAY', arrayType: event } },
+          ],
+        },
+        parameterValue: {
+          structValues: {
+            type: { value: 'OVERTIME' },
+            value: { value: 3 },
+            events: {
+              arrayValues: [
+                { structValues: { type: { value: 'TIMEOUT' }, value: { value: '2026-01-24' } } },
+                { structValues: { type: { value: 'DATE' }, value: { value: 'x' } } },
+              ],
+            },
+          },
+        },
+      },
+      {
+        name: 'p1',
+        parameterType: {
+          type: 'ARRAY',
+          arrayType: {
+            type: 'STRUCT',
+            structTypes: [
+              { name: 'type', type: { type: 'STRING' } },
+              { name: 'value', type: { type: 'FLOAT64' } },
+            ],
+          },
+        },
+        parameterValue: {
+          arrayValues: [
+            { structValues: { type: { value: 'UPDATE' }, value: { value: 1.5 } } },
+            { structValues: { type: { value: 'GEOGRAPHY' }, value: { value: 2 } } },
+          ],
+        },
+      },
+      {
+        name: 'p2',
+        parameterType: {
+          type: 'ARRAY',
+          arrayType: {
+            type: 'STRUCT',
+            structTypes: [
+              { name: 'type', type: { type: 'INT64' } },
+              { name: 'value', type: event },
+            ],
+          },
+        },
+        parameterValue: {
+          arrayValues: [
+            {
+              structValues: {
+                type: { value: 7 },
+                value: { structValues: { type: { value: 'TIME' }, value: { value: 'noon' } } },
+              },
+            },
+          ],
+        },
+      },
+    ]);
+  });
+
+  it("sends the SDK's own value classes (as a row read back holds them) by their class", async () => {
+    fake.setResult([], []);
+    await run(
+      query(
+        sql`SELECT ${BigQuery.date('2026-01-24')}, ${BigQuery.timestamp(new Date('2026-01-24T19:30:00Z'))}, ${BigQuery.geography('POINT(0 0)')}, ${[BigQuery.int('9007199254740993')]}, ${new Date('2026-01-24T00:00:00Z')}`,
+        { bigquery, retry },
+      ),
+    );
+    expect(lastJob().configuration.query.queryParameters).toEqual([
+      { name: 'p0', parameterType: { type: 'DATE' }, parameterValue: { value: '2026-01-24' } },
+      {
+        name: 'p1',
+        parameterType: { type: 'TIMESTAMP' },
+        parameterValue: { value: '2026-01-24T19:30:00.000Z' },
+      },
+      { name: 'p2', parameterType: { type: 'GEOGRAPHY' }, parameterValue: { value: 'POINT(0 0)' } },
+      {
+        name: 'p3',
+        parameterType: { type: 'ARRAY', arrayType: { type: 'INT64' } },
+        parameterValue: { arrayValues: [{ value: '9007199254740993' }] },
+      },
+      {
+        name: 'p4',
+        parameterType: { type: 'TIMESTAMP' },
+        parameterValue: { value: '2026-01-24T00:00:00.000Z' },
+      },
+    ]);
+  });
+
+  it('sends typed nulls as NULL and JSON values as JSON text', async () => {
+    fake.setResult([], []);
+    await run(
+      query(
+        sql`SELECT ${typed(null, 'STRING')}, ${typed(null, ['INT64'])}, ${typed({ type: 'DATE', value: [1, 'x'] }, 'JSON')}`,
+        { bigquery, retry },
+      ),
+    );
+    expect(lastJob().configuration.query.queryParameters).toEqual([
+      { name: 'p0', parameterType: { type: 'STRING' }, parameterValue: { value: null } },
+      {
+        name: 'p1',
+        parameterType: { type: 'ARRAY', arrayType: { type: 'INT64' } },
+        parameterValue: {},
+      },
+      {
+        name: 'p2',
+        parameterType: { type: 'JSON' },
+        parameterValue: { value: '{"type":"DATE","value":[1,"x"]}' },
+      },
+    ]);
+  });
+
+  it('places column() as an identifier in the SQL, not as a parameter', async () => {
+    fake.setResult([{ name: 'points', type: 'INT64' }], [[31]]);
+    const rows = await run(
+      query(
+        sql`SELECT ${column('points')} FROM ${ident('d.t')} ORDER BY ${column('points')} DESC`,
+        { bigquery, retry },
+      ),
+    );
+    expect(rows).toEqual([{ points: 31 }]);
+    const job = lastJob().configuration.query as { query: string; queryParameters: unknown[] };
+    expect(job.query).toBe('SELECT `points` FROM `d.t` ORDER BY `points` DESC');
+    expect(job.queryParameters).toEqual([]);
+  });
+
+  it('reads BIGQUERY_EMULATOR_HOST and the project from an injected env, not process.env', async () => {
+    const saved = { ...process.env };
+    try {
+      // A dead port: reaching it would mean process.env was read after all.
+      process.env.BIGQUERY_EMULATOR_HOST = 'http://127.0.0.1:9';
+      process.env.GCP_PROJECT_ID = 'demo-process';
+      fake.setResult([{ name: 'n', type: 'INT64' }], [[1]]);
+      const local = getBigQuery({
+        env: { BIGQUERY_EMULATOR_HOST: fake.url, GCP_PROJECT_ID: 'demo-injected' },
+      });
+      expect(local.projectId).toBe('demo-injected');
+      expect(await run(query(sql`SELECT 1 AS n`, { bigquery: local, retry }))).toEqual([{ n: 1 }]);
+      expect(fake.requests[0]?.path).toBe('/projects/demo-injected/jobs');
+      expect(fake.requests[0]?.body).toBeDefined();
+
+      // An env without the variable means no emulator, whatever process.env says.
+      fake.requests.length = 0;
+      const remote = getBigQuery({
+        env: { GCP_PROJECT_ID: 'demo-remote' },
+        apiEndpoint: fake.url,
+        authClient: noAuth as never,
+      });
+      await run(query(sql`SELECT 1 AS n`, { bigquery: remote, retry }));
+      expect(fake.requests[0]?.path).toBe('/bigquery/v2/projects/demo-remote/jobs');
+    } finally {
+      process.env = saved;
+      await closeAll();
+    }
+  });
 });
 
 describe('bad input fails before any network call, naming what is wrong', () => {
@@ -237,6 +631,74 @@ describe('bad input fails before any network call, naming what is wrong', () => 
       'an untyped all-null column',
       () => mergeRows('d.t', [{ a: 1, b: null }], { keys: ['a'] }),
       'column "b" is null in every row',
+    ],
+    [
+      'an impossible date in a DATE column',
+      () =>
+        mergeRows(
+          'd.t',
+          [
+            { a: 1, d: '2026-01-24' },
+            { a: 2, d: '2026-02-29' },
+          ],
+          { keys: ['a'], types: { d: 'DATE' }, bigquery: {} as never },
+        ),
+      'option "rows[1].d" must be a calendar date as YYYY-MM-DD (got "2026-02-29": 2026-02 has no day 29)',
+    ],
+    [
+      'a bigint column outside INT64',
+      () => mergeRows('d.t', [{ a: 2n ** 63n }], { keys: ['a'], bigquery: {} as never }),
+      'rows[0].a is 9223372036854775808n, outside INT64',
+    ],
+    [
+      'a query with an impossible DATE',
+      () => query(sql`SELECT ${typed('2026-04-31', 'DATE')}`, { bigquery: {} as never }),
+      'option "value 1 (@p0)" must be a calendar date',
+    ],
+    [
+      'a STRUCT field that is null, whose type cannot be inferred',
+      () => query(sql`SELECT ${{ id: 1, note: null }}`, { bigquery: {} as never }),
+      'parameter @p0.note is null, so its type cannot be inferred',
+    ],
+    [
+      'STRUCTs with different fields in one array',
+      () => query(sql`SELECT ${[{ a: 1 }, { b: 2 }]}`, { bigquery: {} as never }),
+      'parameter @p0[] mixes STRUCTs with different fields (a and b, element 1)',
+    ],
+    [
+      'STRUCT fields of different types across an array',
+      () => query(sql`SELECT ${[{ a: 1 }, { a: 'x' }]}`, { bigquery: {} as never }),
+      'parameter @p0[].a mixes types (INT64 and STRING)',
+    ],
+    [
+      'a class instance, which is no STRUCT',
+      () => query(sql`SELECT ${new Map([['a', 1]])}`, { bigquery: {} as never }),
+      'parameter @p0 is a Map, which has no BigQuery type',
+    ],
+    [
+      'an object typed as a scalar',
+      () => query(sql`SELECT ${typed({ a: 1 }, 'STRING')}`, { bigquery: {} as never }),
+      'parameter @p0 is an object, but its type is STRING',
+    ],
+    [
+      'an array typed as a scalar',
+      () => query(sql`SELECT ${typed([1], 'INT64')}`, { bigquery: {} as never }),
+      "parameter @p0 is an array, but its type is INT64 (an array's type is ['INT64'])",
+    ],
+    [
+      'a type BigQuery does not have',
+      () => query(sql`SELECT ${typed('x', 'TEXT' as never)}`, { bigquery: {} as never }),
+      'parameter @p0 has type "TEXT", which is not a BigQuery parameter type',
+    ],
+    [
+      'maxResults of 0',
+      () => query(sql`SELECT 1`, { maxResults: 0, bigquery: {} as never }),
+      'option "maxResults" must be a whole number of rows >= 1 (got 0)',
+    ],
+    [
+      'a fractional maxResults',
+      () => query(sql`SELECT 1`, { maxResults: 2.5, bigquery: {} as never }),
+      'option "maxResults" must be a whole number of rows >= 1 (got 2.5)',
     ],
   ])('%s', async (_name, make, message) => {
     const error = await Promise.resolve()

@@ -1,10 +1,12 @@
 import { createHash } from 'node:crypto';
-import { BigQuery, type BigQueryOptions } from '@google-cloud/bigquery';
+import { BigQuery, type BigQueryOptions, type Query } from '@google-cloud/bigquery';
 import { createRetryPolicy, type RetryPolicy } from '@pipewell/retry';
 import { pooled } from './pool.js';
-import { ClientConfigError, resolveProjectId } from './project.js';
+import { ClientConfigError, defaultEnv, resolveProjectId } from './project.js';
+import { toQueryParameters } from './query-parameters.js';
 import {
   type BigQueryParamType,
+  checkParameter,
   column,
   ident,
   inferType,
@@ -12,13 +14,20 @@ import {
   type SqlIdentifier,
   type SqlQuery,
   trustedQuery,
-} from './sql.js';
+} from './sql-tag.js';
 
 export type { BigQueryParamType, SqlIdentifier, SqlQuery, TypedValue } from './sql.js';
 export { column, ident, isSqlQuery, sql, typed } from './sql.js';
 
 /** Options for {@link getBigQuery}: the SDK's options; `projectId` is resolved if absent. */
-export type GetBigQueryOptions = BigQueryOptions;
+export interface GetBigQueryOptions extends BigQueryOptions {
+  /**
+   * The environment `BIGQUERY_EMULATOR_HOST` and the project variables are read from, so a test
+   * can point one client at an emulator without touching the process's environment.
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
 
 // With BIGQUERY_EMULATOR_HOST there is nobody to authenticate to.
 const anonymous = { getRequestHeaders: async (): Promise<Headers> => new Headers() };
@@ -27,28 +36,43 @@ const anonymous = { getRequestHeaders: async (): Promise<Headers> => new Headers
  * The process's BigQuery client for a project and options, created on first use. The project
  * comes from {@link resolveProjectId} when not given. The SDK's own retries are off
  * (`autoRetry: false`) so the `bigquery` retry preset of {@link query} is the one policy in force.
- * `BIGQUERY_EMULATOR_HOST` is honoured, without credentials.
+ * `BIGQUERY_EMULATOR_HOST` (read from `env`, default `process.env`) is honoured, without
+ * credentials.
  *
  * @example
  * ```ts
  * const bigquery = getBigQuery(); // the same instance on every call
+ * const local = getBigQuery({ env: { BIGQUERY_EMULATOR_HOST: 'http://127.0.0.1:9050', GCP_PROJECT_ID: 'demo' } });
  * ```
  */
 export function getBigQuery(options: GetBigQueryOptions = {}): BigQuery {
-  const projectId = resolveProjectId(
-    options.projectId === undefined ? {} : { projectId: options.projectId },
-  );
-  const emulator = process.env.BIGQUERY_EMULATOR_HOST;
+  const { env = defaultEnv(), ...sdkOptions } = options;
+  const projectId = resolveProjectId({
+    env,
+    ...(sdkOptions.projectId === undefined ? {} : { projectId: sdkOptions.projectId }),
+  });
+  const emulator = env.BIGQUERY_EMULATOR_HOST?.trim() || undefined;
   const settings: BigQueryOptions = {
     autoRetry: false,
     ...(emulator ? { authClient: anonymous as never } : {}),
-    ...options,
+    ...sdkOptions,
+    // Named every time: left out, the SDK would pick the endpoint from process.env itself.
+    apiEndpoint:
+      sdkOptions.apiEndpoint ??
+      emulator ??
+      `https://bigquery.${sdkOptions.universeDomain ?? 'googleapis.com'}`,
     projectId,
   };
   return pooled(
     'bigquery',
     { ...settings, emulator },
-    () => new BigQuery(settings),
+    () => {
+      const client = new BigQuery(settings);
+      // The SDK's constructor also reads process.env.BIGQUERY_EMULATOR_HOST for its base URL;
+      // the injected env decides instead (an emulator's variable is the base URL, as in the SDK).
+      client.baseUrl = emulator ?? `${client.apiEndpoint}/bigquery/v2`;
+      return client;
+    },
     async () => {},
   );
 }
@@ -68,7 +92,7 @@ export interface QueryOptions {
    * @default 60000
    */
   readonly timeoutMs?: number;
-  /** The most rows to return. */
+  /** The most rows to return (a whole number >= 1); by default, every row. */
   readonly maxResults?: number;
   /** Job labels, for cost attribution (`{ processor: 'player_game_summary' }`). */
   readonly labels?: Readonly<Record<string, string>>;
@@ -81,25 +105,6 @@ export interface QueryOptions {
   readonly retry?: RetryPolicy;
   /** Stops retrying (an attempt in flight runs to its end). */
   readonly signal?: AbortSignal;
-}
-
-const wrappedTypes = new Set(['DATE', 'DATETIME', 'TIME', 'TIMESTAMP', 'GEOGRAPHY']);
-
-/** The SDK takes DATE, TIME, TIMESTAMP and GEOGRAPHY strings wrapped as `{ value }`. */
-function toSdkParams(
-  params: Readonly<Record<string, unknown>>,
-  types: Readonly<Record<string, BigQueryParamType>>,
-): Record<string, unknown> {
-  const wrap = (value: unknown, type: unknown): unknown => {
-    if (Array.isArray(type) && Array.isArray(value))
-      return value.map((item) => wrap(item, type[0]));
-    return typeof type === 'string' && wrappedTypes.has(type) && typeof value === 'string'
-      ? { value }
-      : value;
-  };
-  return Object.fromEntries(
-    Object.entries(params).map(([name, value]) => [name, wrap(value, types[name])]),
-  );
 }
 
 function requireQuery(value: unknown): SqlQuery {
@@ -137,18 +142,32 @@ export async function query<Row = Record<string, unknown>>(
       `option "timeoutMs" must be a number of milliseconds > 0 (got ${timeoutMs})`,
     );
   }
+  const { maxResults } = options;
+  if (maxResults !== undefined && (!Number.isSafeInteger(maxResults) || maxResults < 1)) {
+    throw new ClientConfigError(
+      'maxResults',
+      `option "maxResults" must be a whole number of rows >= 1 (got ${maxResults})`,
+    );
+  }
+  // The parameters go in already built (types and values in the API's own form), never as
+  // `params` for the SDK to type: see toQueryParameters.
+  const queryParameters = toQueryParameters(params, types);
   const bigquery = options.bigquery ?? getBigQuery();
-  const request = {
+  const request: Query = {
     query: text,
-    params: toSdkParams(params, types),
-    types: types as Record<string, string | string[]>,
+    parameterMode: 'named',
+    // The SDK's type has every value a string; numbers and booleans go as JSON, as it sends them.
+    queryParameters: queryParameters as NonNullable<Query['queryParameters']>,
     jobTimeoutMs: timeoutMs,
     ...(options.labels === undefined ? {} : { labels: { ...options.labels } }),
-    ...(options.maxResults === undefined ? {} : { maxResults: options.maxResults }),
     ...(options.location === undefined ? {} : { location: options.location }),
   };
+  const results = maxResults === undefined ? {} : { maxResults };
   return (options.retry ?? bigqueryPolicy()).execute(async () => {
-    const [rows] = await bigquery.query(request);
+    // A job and then its results, not bigquery.query(): its jobs.query shortcut copies a fixed
+    // list of fields and would drop queryParameters without a word.
+    const [job] = await bigquery.createQueryJob(request);
+    const [rows] = await job.getQueryResults(results);
     return rows as Row[];
   }, options.signal);
 }
@@ -212,8 +231,20 @@ export interface InsertOptions<RowType> {
   readonly signal?: AbortSignal;
 }
 
-function defaultInsertId(row: unknown): string {
-  return createHash('sha256').update(JSON.stringify(row)).digest('hex').slice(0, 32);
+function defaultInsertId(json: string): string {
+  return createHash('sha256').update(json).digest('hex').slice(0, 32);
+}
+
+function base64(bytes: Uint8Array): string {
+  return Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString('base64');
+}
+
+// insertAll takes an INT64 as a decimal string and BYTES as base64. `this` is the holder, so
+// a Buffer is seen before its own toJSON turns it into {"type":"Buffer",...}.
+function wireJson(this: unknown, key: string, value: unknown): unknown {
+  const raw = (this as Record<string, unknown>)[key];
+  if (raw instanceof Uint8Array) return base64(raw);
+  return typeof value === 'bigint' ? value.toString() : value;
 }
 
 interface RowError {
@@ -271,21 +302,36 @@ export async function insertRows<RowType extends Record<string, unknown>>(
       }
     }
   });
-  const insertIdOf = options.insertIdOf ?? defaultInsertId;
-  const entries = rows.map((row, index) => ({
-    insertId: String(insertIdOf(row, index)),
-    json: row,
-  }));
+  const entries = rows.map((row, index) => {
+    // Serialized here, where a failure rejects this call: inside the SDK the same throw would
+    // escape every promise and end the process.
+    let json: string;
+    try {
+      json = JSON.stringify(row, wireJson);
+    } catch (error) {
+      throw new ClientConfigError(
+        'rows',
+        `row ${index} cannot be sent as JSON: ${(error as Error).message}`,
+      );
+    }
+    return {
+      insertId: String(
+        options.insertIdOf === undefined ? defaultInsertId(json) : options.insertIdOf(row, index),
+      ),
+      json: JSON.parse(json) as Record<string, unknown>,
+    };
+  });
   if (new Set(entries.map((entry) => entry.insertId)).size !== entries.length) {
     throw new ClientConfigError(
       'rows',
       'two rows share an insert id: BigQuery would drop one as a duplicate',
     );
   }
-  const bigquery =
-    options.bigquery ??
-    getBigQuery(target.projectId === undefined ? {} : { projectId: target.projectId });
-  const handle = bigquery.dataset(target.dataset).table(target.table);
+  const bigquery = options.bigquery ?? getBigQuery();
+  // The table's own project when it names one; the client's project only bills and defaults.
+  const handle = bigquery
+    .dataset(target.dataset, target.projectId === undefined ? {} : { projectId: target.projectId })
+    .table(target.table);
   return (options.retry ?? bigqueryPolicy()).execute(async () => {
     try {
       // No partial retries by the SDK: a refused row is refused again; the caller gets the list.
@@ -314,7 +360,10 @@ export async function insertRows<RowType extends Record<string, unknown>>(
 export interface MergeOptions extends Omit<QueryOptions, 'maxResults'> {
   /** The columns that identify a row; rows with the same key are updated, others inserted. */
   readonly keys: readonly string[];
-  /** Column types, needed when a column is null in every row. */
+  /**
+   * Column types, needed when a column is null in every row. A `DATE` column's strings must be
+   * calendar dates (`YYYY-MM-DD`); `2026-02-30` throws naming the row and column.
+   */
   readonly types?: Readonly<Record<string, BigQueryParamType>>;
 }
 
@@ -375,16 +424,18 @@ export async function mergeRows(
       );
     }
   }
-  const on = keys.map((key) => `T.${column(key)} = S.${column(key)}`).join(' AND ');
+  const quote = (name: string): string => column(name).quoted;
+  const on = keys.map((key) => `T.${quote(key)} = S.${quote(key)}`).join(' AND ');
   const set = columns
     .filter((name) => !keys.includes(name))
-    .map((name) => `${column(name)} = S.${column(name)}`)
+    .map((name) => `${quote(name)} = S.${quote(name)}`)
     .join(', ');
-  const list = columns.map(column).join(', ');
-  const values = columns.map((name) => `S.${column(name)}`).join(', ');
+  const list = columns.map(quote).join(', ');
+  const values = columns.map((name) => `S.${quote(name)}`).join(', ');
   const structType = Object.fromEntries(
     columns.map((name) => [name, options.types?.[name] ?? inferColumnType(rows, name)]),
   );
+  checkParameter(rows, [structType], 'rows', 'rows');
   // The text holds only the validated table identifier and column names; the rows travel as one
   // array-of-struct parameter.
   const statement = trustedQuery(

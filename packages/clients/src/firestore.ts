@@ -1,21 +1,66 @@
 import { Firestore, type Settings, type Transaction } from '@google-cloud/firestore';
 import { createRetryPolicy, isTransientError, type RetryPolicy } from '@pipewell/retry';
 import { pooled } from './pool.js';
-import { resolveProjectId } from './project.js';
+import { defaultEnv, resolveProjectId } from './project.js';
+
+/** Options for {@link getFirestore}: the SDK's settings; `projectId` is resolved if absent. */
+export interface GetFirestoreOptions extends Settings {
+  /**
+   * The environment `FIRESTORE_EMULATOR_HOST` and the project variables are read from, so a test
+   * can point one client at an emulator without touching the process's environment.
+   * @default process.env
+   */
+  readonly env?: Readonly<Record<string, string | undefined>>;
+}
+
+const emulatorVariable = 'FIRESTORE_EMULATOR_HOST';
+
+/**
+ * The SDK's constructor reads process.env.FIRESTORE_EMULATOR_HOST and lets it override `host`;
+ * hidden for that one synchronous call, the injected env is what decides.
+ */
+function withoutProcessEmulator<T>(create: () => T): T {
+  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
+    ?.env;
+  const saved = env?.[emulatorVariable];
+  if (env === undefined || saved === undefined) return create();
+  delete env[emulatorVariable];
+  try {
+    return create();
+  } finally {
+    env[emulatorVariable] = saved;
+  }
+}
 
 /**
  * The process's Firestore client for a project and settings, created on first use.
- * `FIRESTORE_EMULATOR_HOST` is honoured by the SDK.
+ * `FIRESTORE_EMULATOR_HOST` (read from `env`, default `process.env`) is honoured: the client
+ * talks to that host without TLS, as the emulator's owner.
+ *
+ * @example
+ * ```ts
+ * const firestore = getFirestore(); // the same instance on every call
+ * const local = getFirestore({ env: { FIRESTORE_EMULATOR_HOST: '127.0.0.1:8080', GCP_PROJECT_ID: 'demo' } });
+ * ```
  */
-export function getFirestore(settings: Settings = {}): Firestore {
-  const projectId = resolveProjectId(
-    settings.projectId === undefined ? {} : { projectId: settings.projectId },
-  );
-  const options = { ...settings, projectId };
+export function getFirestore(options: GetFirestoreOptions = {}): Firestore {
+  const { env = defaultEnv(), ...settings } = options;
+  const projectId = resolveProjectId({
+    env,
+    ...(settings.projectId === undefined ? {} : { projectId: settings.projectId }),
+  });
+  const emulator = env[emulatorVariable]?.trim() || undefined;
+  // What the SDK itself does with the variable: that host, no TLS (and then it sends the
+  // emulator's owner token).
+  const sdkSettings: Settings = {
+    ...settings,
+    projectId,
+    ...(emulator === undefined ? {} : { host: emulator, ssl: false }),
+  };
   return pooled(
     'firestore',
-    { ...options, emulator: process.env.FIRESTORE_EMULATOR_HOST },
-    () => new Firestore(options),
+    { ...sdkSettings, emulator },
+    () => withoutProcessEmulator(() => new Firestore(sdkSettings)),
     (client) => client.terminate(),
   );
 }

@@ -1,3 +1,4 @@
+import { isPermanentError } from '@pipewell/retry';
 import { describe, expect, it } from 'vitest';
 import { ClientConfigError, resolveProjectId } from './project.js';
 
@@ -25,5 +26,13 @@ describe('resolveProjectId', () => {
     expect((error as Error).message).toBe(
       '@pipewell/clients: no Google Cloud project: set GCP_PROJECT_ID, GCP_PROJECT, GOOGLE_CLOUD_PROJECT or pass { projectId }',
     );
+  });
+});
+
+describe('ClientConfigError', () => {
+  it('is permanent, so a subscriber dead-letters it instead of NACKing it forever', () => {
+    const error = new ClientConfigError('message', 'message for phase-complete does not match');
+    expect(isPermanentError(error)).toBe(true);
+    expect(isPermanentError(new Error('wrapped', { cause: error }))).toBe(true);
   });
 });

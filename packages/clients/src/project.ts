@@ -10,6 +10,12 @@ const marker = Symbol.for('@pipewell/clients.ClientConfigError');
 export class ClientConfigError extends TypeError {
   override readonly name = 'ClientConfigError';
   readonly subject: string;
+  /**
+   * Always true: the same input fails the same way on every attempt, so `isPermanentError`
+   * from `@pipewell/retry` says so and a subscriber dead-letters the message at once instead
+   * of NACKing it for redelivery.
+   */
+  readonly permanent = true;
 
   constructor(subject: string, message: string) {
     super(`@pipewell/clients: ${message}`);
@@ -35,7 +41,8 @@ export interface ResolveProjectOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-function defaultEnv(): Readonly<Record<string, string | undefined>> {
+/** The process environment, or `{}` where there is none. Internal: not exported. */
+export function defaultEnv(): Readonly<Record<string, string | undefined>> {
   return (
     (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
   );

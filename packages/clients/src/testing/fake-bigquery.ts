@@ -5,6 +5,8 @@ import type { AddressInfo } from 'node:net';
 export interface ReceivedRequest {
   readonly method: string;
   readonly path: string;
+  /** The query string's parameters (`maxResults`, `pageToken`, ...). */
+  readonly query: Readonly<Record<string, string>>;
   readonly body: Record<string, unknown> | undefined;
 }
 
@@ -14,7 +16,9 @@ export type ScriptedAnswer = { readonly status: number; readonly body: unknown }
 /**
  * A local HTTP server speaking the few BigQuery REST v2 endpoints the client uses (jobs.insert,
  * jobs.getQueryResults, tabledata.insertAll), with scripted failures, for exercising the SDK's
- * wire path without a BigQuery emulator.
+ * wire path without a BigQuery emulator. Results are paged as BigQuery pages them (`maxResults`
+ * rows per page, then a `pageToken`), and paths are served with or without the `/bigquery/v2`
+ * prefix, as an emulator named by `BIGQUERY_EMULATOR_HOST` is.
  */
 export interface FakeBigQuery {
   readonly url: string;
@@ -61,8 +65,11 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
 
   const server: Server = createServer(async (req, res) => {
     const body = await readBody(req);
-    const path = (req.url ?? '').split('?')[0] ?? '';
-    requests.push({ method: req.method ?? '', path, body });
+    const url = new URL(req.url ?? '/', 'http://fake');
+    const path = url.pathname;
+    const query = Object.fromEntries(url.searchParams);
+    requests.push({ method: req.method ?? '', path, query, body });
+    const route = path.replace(/^\/bigquery\/v2(?=\/)/, '');
     const send = (status: number, payload: unknown): void => {
       res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(payload));
     };
@@ -74,7 +81,7 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       return true;
     };
 
-    let match = /^\/bigquery\/v2\/projects\/([^/]+)\/jobs$/.exec(path);
+    let match = /^\/projects\/([^/]+)\/jobs$/.exec(route);
     if (req.method === 'POST' && match) {
       if (scripted('jobs')) return;
       const reference = (body?.jobReference as Record<string, unknown> | undefined) ?? {};
@@ -88,25 +95,26 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       });
       return;
     }
-    match = /^\/bigquery\/v2\/projects\/([^/]+)\/queries\/([^/]+)$/.exec(path);
+    match = /^\/projects\/([^/]+)\/queries\/([^/]+)$/.exec(route);
     if (req.method === 'GET' && match) {
       if (scripted('results')) return;
+      const start = Number(query.pageToken ?? query.startIndex ?? 0);
+      const end =
+        query.maxResults === undefined ? result.rows.length : start + Number(query.maxResults);
       send(200, {
         kind: 'bigquery#getQueryResultsResponse',
         jobReference: { projectId: match[1], jobId: match[2], location: 'US' },
         jobComplete: true,
         schema: { fields: result.fields.map((f) => ({ ...f, mode: 'NULLABLE' })) },
-        rows: result.rows.map((row) => ({
+        rows: result.rows.slice(start, end).map((row) => ({
           f: row.map((v) => ({ v: v === null ? null : String(v) })),
         })),
         totalRows: String(result.rows.length),
+        ...(end < result.rows.length ? { pageToken: String(end) } : {}),
       });
       return;
     }
-    match =
-      /^\/bigquery\/v2\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)\/insertAll$/.exec(
-        path,
-      );
+    match = /^\/projects\/([^/]+)\/datasets\/([^/]+)\/tables\/([^/]+)\/insertAll$/.exec(route);
     if (req.method === 'POST' && match) {
       if (scripted('insertAll')) return;
       send(200, { kind: 'bigquery#tableDataInsertAllResponse' });
