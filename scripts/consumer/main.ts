@@ -4,10 +4,14 @@ import assert from 'node:assert/strict';
 import { createAlerter, createMemorySink } from '@pipewell/alerts';
 import { CircuitOpenError, createCircuitBreaker, quorumGate } from '@pipewell/circuit-breaker';
 import { ClientConfigError, resolveProjectId } from '@pipewell/clients';
+import { sql, typed } from '@pipewell/clients/sql';
 import { createMemoryHeartbeatStore, findStaleRuns, startHeartbeat } from '@pipewell/heartbeat';
 import {
   createRetryPolicy,
   createVirtualClock,
+  HttpError,
+  isCalendarDate,
+  isPermanentError,
   isTransientError,
   RetryError,
   retry,
@@ -38,6 +42,11 @@ async function main(): Promise<void> {
     })
     .catch((error: unknown) => error);
   assert.equal(RetryError.isInstance(exhausted), true);
+  assert.equal(isPermanentError(Object.assign(new Error('denied'), { code: 7 })), true);
+  assert.equal(isCalendarDate('2024-02-29') && !isCalendarDate('2026-02-30'), true);
+  const notFound = await HttpError.fromResponse(new Response('gone', { status: 404 }));
+  assert.equal(notFound.status, 404);
+  assert.equal(isPermanentError(notFound), true);
 
   // circuit-breaker
   const breaker = createCircuitBreaker({ name: 'consumer', failureThreshold: 1, env: {} });
@@ -81,6 +90,10 @@ async function main(): Promise<void> {
     ),
     true,
   );
+
+  // the sql tag loads without the BigQuery SDK, which this consumer does not install
+  const query = sql`SELECT 1 FROM t WHERE game_date = ${typed('2026-01-24', 'DATE')}`;
+  assert.deepEqual(query.params, { p0: '2026-01-24' });
 
   // alerts
   const memory = createMemorySink();
