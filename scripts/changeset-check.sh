@@ -23,7 +23,7 @@ git checkout -q -B main
 git add -A && git commit -qm "release" --allow-empty
 app_version=$(version_of apps/pipeline)
 retry_version=$(version_of packages/retry)
-breaker_version=$(version_of packages/circuit-breaker)
+heartbeat_version=$(version_of packages/heartbeat)
 
 git checkout -q -b change
 echo "// a change that needs a changeset" >> packages/retry/src/index.ts
@@ -45,15 +45,15 @@ git add -A && git commit -qm "add changeset"
 
 "$changeset" version >/dev/null
 new_retry=$(version_of packages/retry)
-new_breaker=$(version_of packages/circuit-breaker)
+new_heartbeat=$(version_of packages/heartbeat)
 [ "$new_retry" != "$retry_version" ] || fail "retry was not bumped ($retry_version)"
 node -e "
 const [a, b] = ['$retry_version', '$new_retry'].map((v) => v.split('.').map(Number));
 if (!(b[0] > a[0] || (b[0] === a[0] && b[1] > a[1]))) { console.error('not a minor bump: $retry_version -> $new_retry'); process.exit(1); }
 "
 grep -q "Changeset check: a minor change to retry." packages/retry/CHANGELOG.md || fail "retry's changelog lacks the summary"
-[ "$new_breaker" != "$breaker_version" ] || fail "circuit-breaker (depends on retry) was not bumped"
-grep -q "@pipewell/retry@$new_retry" packages/circuit-breaker/CHANGELOG.md || fail "circuit-breaker's changelog does not name the new retry"
+[ "$new_heartbeat" != "$heartbeat_version" ] || fail "heartbeat (depends on retry) was not bumped"
+grep -q "@pipewell/retry@$new_retry" packages/heartbeat/CHANGELOG.md || fail "heartbeat's changelog does not name the new retry"
 [ "$(version_of apps/pipeline)" = "$app_version" ] || fail "the private app was versioned"
 [ -z "$(ls .changeset/*.md 2>/dev/null | grep -v README.md || true)" ] || fail "changesets were left behind"
-echo "changeset check: retry $retry_version -> $new_retry with its changelog; circuit-breaker $breaker_version -> $new_breaker for the new retry; the app untouched"
+echo "changeset check: retry $retry_version -> $new_retry with its changelog; heartbeat $heartbeat_version -> $new_heartbeat for the new retry; the app untouched"

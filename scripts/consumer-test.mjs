@@ -2,7 +2,8 @@
 // The consumer test: pack every published package, install the tarballs into throwaway
 // projects outside the workspace (ESM and CommonJS with node16 resolution, plus a bundler-
 // resolution typecheck), build them with tsc, run them, check no export's types leak `any`,
-// and install two versions of @pipewell/retry side by side. Prints each package's packed size.
+// and install two versions of @pipewell/retry and of @pipewell/core side by side. Prints each
+// package's packed size.
 // Needs the packages built first (pnpm build).
 import { execFileSync } from 'node:child_process';
 import {
@@ -20,7 +21,11 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..');
-const packages = ['retry', 'circuit-breaker', 'heartbeat', 'soft-deps', 'clients', 'alerts'];
+// Every published package: each folder under packages/ (core first, as the others depend on it).
+const packages = readdirSync(join(root, 'packages'), { withFileTypes: true })
+  .filter((entry) => entry.isDirectory())
+  .map((entry) => entry.name)
+  .sort((a, b) => (a === 'core' ? -1 : b === 'core' ? 1 : a.localeCompare(b)));
 const work = mkdtempSync(join(tmpdir(), 'pipewell-consumers-'));
 const tarballs = join(work, 'tarballs');
 mkdirSync(tarballs);
@@ -82,24 +87,25 @@ for (const name of packages) {
   );
 }
 
-// 2. Two more versions of retry, as two services pinned to different minors would have.
-const versions = {};
-for (const version of ['0.1.0', '0.2.0']) {
-  const dir = join(work, `retry-${version}`);
-  cpSync(join(work, 'unpacked', 'retry', 'package'), dir, { recursive: true });
+// 2. More versions of retry and of core, as two services pinned to different minors would have.
+function repack(name, version) {
+  const dir = join(work, `${name}-${version}`);
+  cpSync(join(work, 'unpacked', name, 'package'), dir, { recursive: true });
   const manifest = JSON.parse(readFileSync(join(dir, 'package.json'), 'utf8'));
   manifest.version = version;
   writeFileSync(join(dir, 'package.json'), JSON.stringify(manifest, null, 2));
   run('npm', ['pack', '--pack-destination', tarballs, '--silent'], dir);
-  versions[version] = join(tarballs, `pipewell-retry-${version}.tgz`);
+  return join(tarballs, `pipewell-${name}-${version}.tgz`);
 }
 
 const dependencies = Object.fromEntries(
   packages.map((name) => [`@pipewell/${name}`, `file:${packed[name]}`]),
 );
 Object.assign(dependencies, {
-  'retry-v1': `file:${versions['0.1.0']}`,
-  'retry-v2': `file:${versions['0.2.0']}`,
+  'retry-v1': `file:${repack('retry', '0.1.0')}`,
+  'retry-v2': `file:${repack('retry', '0.2.0')}`,
+  // A second copy of core under another name: its errors must pass the first copy's isInstance.
+  'core-v1': `file:${repack('core', '0.1.0')}`,
 });
 
 function consumer(kind, type, compilerOptions) {
@@ -116,8 +122,9 @@ function consumer(kind, type, compilerOptions) {
         type,
         dependencies,
         devDependencies: { '@types/node': '^20.19.0' },
-        // The packages' own dependency on @pipewell/retry resolves to the packed tarball too.
-        overrides: { '@pipewell/retry': '$@pipewell/retry' },
+        // The packages' own dependencies on @pipewell/core and @pipewell/retry resolve to the
+        // packed tarballs too.
+        overrides: { '@pipewell/core': '$@pipewell/core', '@pipewell/retry': '$@pipewell/retry' },
       },
       null,
       2,

@@ -1,6 +1,6 @@
+import { createVirtualClock } from '@pipewell/core/testing';
 import {
   createRetryBudget,
-  createVirtualClock,
   type RetryOptions,
   type RetryPolicyOptions,
   retry,

@@ -1,5 +1,5 @@
+import { createVirtualClock } from '@pipewell/core/testing';
 import { createMemoryHeartbeatStore, startHeartbeat } from '@pipewell/heartbeat';
-import { createVirtualClock } from '@pipewell/retry';
 import { measure, report } from './measure.js';
 
 const key = { processorName: 'bench', dataDate: '2026-01-24' };

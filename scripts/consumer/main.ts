@@ -5,22 +5,47 @@ import { createAlerter, createMemorySink } from '@pipewell/alerts';
 import { CircuitOpenError, createCircuitBreaker, quorumGate } from '@pipewell/circuit-breaker';
 import { ClientConfigError, resolveProjectId } from '@pipewell/clients';
 import { sql, typed } from '@pipewell/clients/sql';
+import {
+  every,
+  isCalendarDate,
+  PipewellError,
+  PipewellOptionsError,
+  readEnv,
+  sleep,
+  systemClock,
+} from '@pipewell/core';
+import { catchError, createRecordingLogger, createVirtualClock } from '@pipewell/core/testing';
 import { createMemoryHeartbeatStore, findStaleRuns, startHeartbeat } from '@pipewell/heartbeat';
 import {
   createRetryPolicy,
-  createVirtualClock,
   HttpError,
-  isCalendarDate,
   isPermanentError,
   isTransientError,
   RetryError,
   retry,
+  createVirtualClock as retryCreateVirtualClock,
 } from '@pipewell/retry';
 import { createDependencyMap, evaluateDependencies } from '@pipewell/soft-deps';
+import * as coreV1 from 'core-v1';
 import * as retryV1 from 'retry-v1';
 import * as retryV2 from 'retry-v2';
 
 async function main(): Promise<void> {
+  // core: the shared clock, loop, logger, errors and environment, and its test kit
+  const loopClock = createVirtualClock();
+  const logger = createRecordingLogger();
+  const loop = every(loopClock, 100, () => Promise.reject(new Error('tick failed')), { logger });
+  await loopClock.advance(250);
+  await loop.stop();
+  assert.equal(logger.at('error').length, 2);
+  assert.equal(loopClock.pendingTimers, 0);
+  await sleep(1, { clock: systemClock });
+  assert.equal(readEnv({ A: '1' }).A, '1');
+  const slept = await catchError(sleep(-1), PipewellOptionsError);
+  assert.equal(slept.option, 'ms');
+  // The retry re-export of the virtual clock is core's own, for one more minor version.
+  assert.equal(retryCreateVirtualClock, createVirtualClock);
+
   // retry
   let calls = 0;
   const clock = createVirtualClock();
@@ -113,6 +138,14 @@ async function main(): Promise<void> {
   assert.equal(v1 instanceof retryV2.RetryError, false);
   assert.equal(retryV2.RetryError.isInstance(v1), true);
   assert.equal(retryV1.RetryError.isInstance(exhausted), true);
+
+  // Every package's errors share core's base; a second copy of core recognises them too.
+  assert.equal(PipewellError.isInstance(exhausted), true);
+  assert.equal(PipewellError.isInstance(refused), true);
+  assert.equal(coreV1.PipewellError.isInstance(exhausted), true);
+  assert.equal(exhausted instanceof coreV1.PipewellError, false);
+  const fromCopy = new coreV1.PipewellOptionsError('threshold', 'from the other copy');
+  assert.equal(PipewellOptionsError.isInstance(fromCopy), true);
 
   console.log(
     `consumer (${typeof require === 'function' ? 'commonjs' : 'esm'}): every package works`,

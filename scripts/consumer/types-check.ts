@@ -3,6 +3,8 @@
 import type * as Alerts from '@pipewell/alerts';
 import type * as CircuitBreaker from '@pipewell/circuit-breaker';
 import type * as Clients from '@pipewell/clients';
+import type * as Core from '@pipewell/core';
+import type * as CoreTesting from '@pipewell/core/testing';
 import type * as Heartbeat from '@pipewell/heartbeat';
 import type * as Retry from '@pipewell/retry';
 import type * as SoftDeps from '@pipewell/soft-deps';
@@ -20,10 +22,12 @@ type LeakyExports<M> = { [K in keyof M]: Leaks<M[K]> extends true ? K : never }[
 type NoLeaks<M> = [LeakyExports<M>] extends [never] ? true : LeakyExports<M>;
 
 export const checks: [
+  NoLeaks<typeof Core>,
+  NoLeaks<typeof CoreTesting>,
   NoLeaks<typeof Retry>,
   NoLeaks<typeof CircuitBreaker>,
   NoLeaks<typeof Heartbeat>,
   NoLeaks<typeof SoftDeps>,
   NoLeaks<typeof Clients>,
   NoLeaks<typeof Alerts>,
-] = [true, true, true, true, true, true];
+] = [true, true, true, true, true, true, true, true];

@@ -1,4 +1,4 @@
-import { createVirtualClock } from '@pipewell/retry';
+import { createVirtualClock } from '@pipewell/core/testing';
 import { describe, expect, it } from 'vitest';
 import { demoFaults, demoGameIds, oddsGameIds, runDemo } from './demo.js';
 import { boxScoreFor } from './provider.js';

@@ -1,11 +1,6 @@
 import { CircuitOpenError, createCircuitBreaker } from '@pipewell/circuit-breaker';
-import {
-  type Clock,
-  createRetryBudget,
-  createRetryPolicy,
-  RetryError,
-  systemClock,
-} from '@pipewell/retry';
+import { type Clock, systemClock } from '@pipewell/core';
+import { createRetryBudget, createRetryPolicy, RetryError } from '@pipewell/retry';
 import { type BoxScore, type Fault, startFlakyProvider } from './provider.js';
 
 /** An HTTP error that keeps the status and headers, so retry can read 429/503 and Retry-After. */

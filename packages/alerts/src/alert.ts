@@ -1,3 +1,5 @@
+import { PipewellOptionsError } from '@pipewell/core';
+
 /** How bad it is. */
 export type Severity = 'info' | 'warning' | 'error' | 'critical';
 
@@ -37,28 +39,29 @@ export interface Alert {
 
 export const severities: readonly Severity[] = ['info', 'warning', 'error', 'critical'];
 
-const marker = Symbol.for('@pipewell/alerts.AlertInputError');
-
-/** Thrown by `alert()` and the factories for bad input; `field` names what is wrong. */
-export class AlertInputError extends TypeError {
+/**
+ * Thrown by `alert()` and the factories for bad input; `option` names what is wrong (an alert
+ * field such as `title`, or an option such as `maxAttempts`). A {@link PipewellOptionsError}, like
+ * every pipewell options error.
+ */
+export class AlertInputError extends PipewellOptionsError {
+  static override readonly marker = '@pipewell/alerts.AlertInputError';
   override readonly name = 'AlertInputError';
-  readonly field: string;
 
-  constructor(field: string, message: string) {
-    super(`@pipewell/alerts: ${message}`);
-    this.field = field;
+  /** Create an error naming `option`; the message gets the package prefix. */
+  constructor(option: string, message: string) {
+    super(option, `@pipewell/alerts: ${message}`);
   }
 
-  /** True for any `AlertInputError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is AlertInputError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[marker] === true
-    );
+  /**
+   * What is wrong: the same as `option`.
+   * @deprecated Read `option`, the name every pipewell options error uses; `field` is removed in
+   *   the next minor release.
+   */
+  get field(): string {
+    return this.option;
   }
 }
-Object.defineProperty(AlertInputError.prototype, marker, { value: true });
 
 /** Validate and normalise an alert; throws {@link AlertInputError} naming the field. */
 export function normaliseAlert(

@@ -1,12 +1,12 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Clock, ClockTimer } from '@pipewell/core';
 import {
-  type Clock,
-  type ClockTimer,
+  createRecordingLogger,
   createVirtualClock,
   type VirtualClock,
-} from '@pipewell/retry';
+} from '@pipewell/core/testing';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { AlertInputError } from './alert.js';
 import { createAlerter } from './alerter.js';
@@ -715,6 +715,42 @@ describe('outbox flushing', () => {
     expect(await outbox.list()).toEqual([
       { ...entryFor('pagerduty', 'page me', 0), nextAttemptAt: 60_000 },
     ]);
+    await alerter.close();
+  });
+
+  it('logs a background flush that fails, and flushes again an interval later', async () => {
+    const clock = createVirtualClock({ now: 0 });
+    const logger = createRecordingLogger();
+    const outbox = createMemoryOutbox();
+    await outbox.add(entryFor('memory', 'queued', 0));
+    const failure = new Error('outbox down');
+    let claims = 0;
+    const flaky = {
+      ...outbox,
+      limits: outbox.limits,
+      claim: (request: Parameters<typeof outbox.claim>[0]) =>
+        ++claims === 1 ? Promise.reject(failure) : outbox.claim(request),
+    };
+    const sink = createMemorySink();
+    const alerter = createAlerter({
+      sinks: [sink],
+      outbox: flaky,
+      clock,
+      logger,
+      outboxIntervalMs: 60_000,
+    });
+    await clock.advance(60_000);
+    // The alerter's logger goes through its redactor, which turns the error into plain fields.
+    expect(logger.at('error')).toEqual([
+      {
+        level: 'error',
+        msg: 'alerts: outbox flush failed',
+        fields: { err: expect.objectContaining({ message: failure.message }) },
+      },
+    ]);
+    expect(sink.alerts).toEqual([]);
+    await clock.advance(60_000);
+    expect(sink.alerts.map((alert) => alert.title)).toEqual(['queued']);
     await alerter.close();
   });
 });

@@ -1,11 +1,12 @@
 import {
   type Clock,
   type ClockTimer,
-  isPermanentError,
+  every,
   type Logger,
   silentLogger,
   systemClock,
-} from '@pipewell/retry';
+} from '@pipewell/core';
+import { isPermanentError } from '@pipewell/retry';
 import {
   type Alert,
   type AlertInput,
@@ -293,7 +294,6 @@ export function createAlerter(options: AlerterOptions): Alerter {
   // Aborted when close() runs out of time: every delivery listens to it.
   const closing = new AbortController();
   let flushing: Promise<FlushResult> | undefined;
-  let timer: ClockTimer | undefined;
   let closed = false;
 
   const track = <T>(work: Promise<T>): Promise<T> => {
@@ -641,17 +641,10 @@ export function createAlerter(options: AlerterOptions): Alerter {
     return flushing;
   };
 
-  const schedule = (): void => {
-    if (closed) return;
-    timer = clock
-      .setTimeout(() => {
-        flushOutbox()
-          .catch((error: unknown) => logger.error({ err: error }, 'alerts: outbox flush failed'))
-          .finally(schedule);
-      }, outboxIntervalMs)
-      .unref();
-  };
-  schedule();
+  // A flush under way (a flushOutbox() call) is joined, not doubled.
+  const flushLoop = every(clock, outboxIntervalMs, () => flushOutbox(), {
+    onError: (error) => logger.error({ err: error }, 'alerts: outbox flush failed'),
+  });
 
   const close = async (closeOptions?: CloseOptions): Promise<void> => {
     const timeoutMs = closeOptions?.timeoutMs;
@@ -659,8 +652,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     const signal = closeOptions?.signal;
     if (!closed) {
       closed = true;
-      timer?.clear();
-      timer = undefined;
+      void flushLoop.stop();
       for (const summaryTimer of summaryTimers.values()) summaryTimer.clear();
       summaryTimers.clear();
       // Nothing held back is lost at shutdown: the summary goes now, even if over the limit.

@@ -1,6 +1,6 @@
 import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { type Clock, type Logger, silentLogger, systemClock } from '@pipewell/retry';
+import { type Clock, type Logger, silentLogger, systemClock } from '@pipewell/core';
 import { AlertInputError } from './alert.js';
 import {
   type AlertOutbox,

@@ -5,7 +5,7 @@ import {
   Timestamp,
   type Transaction,
 } from '@google-cloud/firestore';
-import { type Logger, silentLogger } from '@pipewell/retry';
+import { type Logger, silentLogger } from '@pipewell/core';
 import { AlertInputError } from './alert.js';
 import {
   type AlertOutbox,

@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { createVirtualClock } from '@pipewell/retry';
+import { createVirtualClock } from '@pipewell/core/testing';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createFileOutbox } from './file-outbox.js';
 import { AlertOutboxError, createMemoryOutbox } from './outbox.js';

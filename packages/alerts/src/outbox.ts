@@ -1,3 +1,4 @@
+import { PipewellError } from '@pipewell/core';
 import { type Alert, AlertInputError, severities } from './alert.js';
 
 /** An alert a sink could not deliver, kept for a later attempt. */
@@ -102,27 +103,16 @@ export interface AlertOutbox {
   list(): Promise<OutboxEntry[]>;
 }
 
-const marker = Symbol.for('@pipewell/alerts.AlertOutboxError');
-
 /** An outbox could not do its job: a lock it could not take, a document it cannot read. */
-export class AlertOutboxError extends Error {
+export class AlertOutboxError extends PipewellError {
+  static override readonly marker = '@pipewell/alerts.AlertOutboxError';
   override readonly name = 'AlertOutboxError';
 
   /** Create an error; the message gets the package prefix. */
   constructor(message: string, options?: { readonly cause?: unknown }) {
     super(`@pipewell/alerts: ${message}`, options);
   }
-
-  /** True for any `AlertOutboxError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is AlertOutboxError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[marker] === true
-    );
-  }
 }
-Object.defineProperty(AlertOutboxError.prototype, marker, { value: true });
 
 /** @internal Validate the limits options, naming the bad one. */
 export function resolveLimits(options: OutboxLimitsOptions | undefined): OutboxLimits {

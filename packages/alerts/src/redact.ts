@@ -1,4 +1,4 @@
-import type { Logger } from '@pipewell/retry';
+import type { Logger } from '@pipewell/core';
 
 const REDACTED = '[redacted]';
 // Always scrubbed, registered or not: Slack webhook paths and Slack tokens.

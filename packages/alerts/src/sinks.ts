@@ -1,11 +1,5 @@
-import {
-  type Clock,
-  createRetryPolicy,
-  type Logger,
-  type RetryPolicy,
-  type RetryPolicyOptions,
-  systemClock,
-} from '@pipewell/retry';
+import { type Clock, type Logger, PipewellError, systemClock } from '@pipewell/core';
+import { createRetryPolicy, type RetryPolicy, type RetryPolicyOptions } from '@pipewell/retry';
 import { type Alert, AlertInputError, type Severity } from './alert.js';
 import { createRedactor, type Redactor } from './redact.js';
 
@@ -32,10 +26,9 @@ export interface AlertSink {
   send(alert: Alert, context: SinkContext): Promise<void>;
 }
 
-const webhookMarker = Symbol.for('@pipewell/alerts.WebhookError');
-
 /** A webhook answered with an error status. Carries the status and the service's error text, never the URL. */
-export class WebhookError extends Error {
+export class WebhookError extends PipewellError {
+  static override readonly marker = '@pipewell/alerts.WebhookError';
   override readonly name = 'WebhookError';
   /** The HTTP status; a 4xx other than 408 and 429 makes the error permanent. */
   readonly status: number;
@@ -51,17 +44,7 @@ export class WebhookError extends Error {
     this.headers = headers;
     this.responseText = responseText;
   }
-
-  /** True for any `WebhookError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is WebhookError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[webhookMarker] === true
-    );
-  }
 }
-Object.defineProperty(WebhookError.prototype, webhookMarker, { value: true });
 
 /** Options shared by the HTTP sinks. */
 export interface HttpSinkOptions {

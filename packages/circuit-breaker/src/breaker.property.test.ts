@@ -1,4 +1,4 @@
-import { createVirtualClock, type VirtualClock } from '@pipewell/retry';
+import { createVirtualClock, type VirtualClock } from '@pipewell/core/testing';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { type CircuitBreaker, createCircuitBreaker } from './breaker.js';

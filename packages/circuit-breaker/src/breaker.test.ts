@@ -1,10 +1,11 @@
-import { createRetryPolicy, createVirtualClock } from '@pipewell/retry';
+import { PipewellError } from '@pipewell/core';
+import { catchError, createRecordingLogger, createVirtualClock } from '@pipewell/core/testing';
+import { createRetryPolicy } from '@pipewell/retry';
 import { describe, expect, it, vi } from 'vitest';
 import { type BreakerEvents, createCircuitBreaker } from './breaker.js';
-import { CircuitOpenError } from './errors.js';
+import { BreakerClosedError, CircuitOpenError } from './errors.js';
 import type { BreakerStateStore } from './store.js';
 import { createMemoryStore } from './store.js';
-import { recordingLogger } from './testing/fakes.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('backend down'));
 const ok = (): Promise<string> => Promise.resolve('ok');
@@ -306,6 +307,27 @@ describe('createCircuitBreaker: operators and lifecycle', () => {
     await breaker[Symbol.asyncDispose]();
   });
 
+  it('refuses calls after close() with a BreakerClosedError naming the breaker', async () => {
+    const breaker = createCircuitBreaker({ name: 'life', env: {} });
+    await breaker.close();
+    const refused = await catchError(breaker.execute(ok), BreakerClosedError);
+    expect(refused.breakerName).toBe('life');
+    expect(refused.name).toBe('BreakerClosedError');
+    expect(refused.message).toBe('Circuit breaker "life" was closed with close()');
+    expect(PipewellError.isInstance(refused)).toBe(true);
+    expect(CircuitOpenError.isInstance(refused)).toBe(false);
+  });
+
+  it('refuses an open circuit with a CircuitOpenError, a PipewellError with its cause', async () => {
+    const breaker = createCircuitBreaker({ name: 'refusing', failureThreshold: 1, env: {} });
+    const failure = new Error('backend down');
+    await breaker.execute(() => Promise.reject(failure)).catch(() => {});
+    const refused = await catchError(breaker.execute(ok), CircuitOpenError);
+    expect(PipewellError.isInstance(refused)).toBe(true);
+    expect(refused.cause).toBe(failure);
+    await breaker.close();
+  });
+
   it('rejects bad options naming them', () => {
     expect(() => createCircuitBreaker({ name: '', env: {} })).toThrow('a breaker needs a name');
     expect(() => createCircuitBreaker({ name: 'a', openTimeoutMs: -1, env: {} })).toThrow(
@@ -546,7 +568,7 @@ describe('a call belongs to the period it started in', () => {
 describe('listeners cannot corrupt the breaker', () => {
   it('a throwing listener never replaces a result or an error, never stops a transition, and is logged', async () => {
     const clock = createVirtualClock();
-    const { lines, logger } = recordingLogger();
+    const logger = createRecordingLogger();
     const breaker = createCircuitBreaker({
       name: 'listeners',
       clock,
@@ -573,7 +595,7 @@ describe('listeners cannot corrupt the breaker', () => {
     await expect(breaker.execute(ok)).resolves.toBe('ok');
     expect(breaker.state).toBe('closed');
 
-    expect(lines.map(({ fields }) => fields.event)).toEqual([
+    expect(logger.entries.map(({ fields }) => fields.event)).toEqual([
       'success',
       'success',
       'failure',
@@ -584,10 +606,10 @@ describe('listeners cannot corrupt the breaker', () => {
       'success',
       'close',
     ]);
-    expect(lines[3]).toMatchObject({
+    expect(logger.entries[3]).toMatchObject({
       level: 'error',
       fields: { breaker: 'listeners', event: 'open', err: { message: 'open listener broke' } },
-      message: 'circuit-breaker: an event listener threw; the breaker ignored it',
+      msg: 'circuit-breaker: an event listener threw; the breaker ignored it',
     });
   });
 

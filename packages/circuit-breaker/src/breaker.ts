@@ -1,13 +1,15 @@
 import {
   type Clock,
   type ClockTimer,
+  type EveryHandle,
+  every,
   type Logger,
   silentLogger,
   systemClock,
-} from '@pipewell/retry';
+} from '@pipewell/core';
 import type { BreakerConfig, BreakerConfigInput } from './config.js';
 import { breakerConfigFromEnv } from './config.js';
-import { BreakerConfigError, CircuitOpenError } from './errors.js';
+import { BreakerClosedError, BreakerConfigError, CircuitOpenError } from './errors.js';
 import { Emitter } from './events.js';
 import type { FailureTracker } from './policies.js';
 import { consecutiveTracker, countWindowTracker, timeWindowTracker } from './policies.js';
@@ -265,7 +267,7 @@ class Breaker implements CircuitBreaker {
   #publishing: { readonly work: Unpublished; readonly done: Promise<void> } | undefined;
   #resettingFailures = false;
   #lastSyncAt = Number.NEGATIVE_INFINITY;
-  #syncTimer: ClockTimer | undefined;
+  #syncLoop: EveryHandle | undefined;
   #disposed = false;
 
   constructor(options: CircuitBreakerOptions) {
@@ -321,7 +323,10 @@ class Breaker implements CircuitBreaker {
     if (this.#shared) {
       // Learn the fleet's state (and open period) before this instance's first trip.
       this.#background(this.#syncOnce());
-      this.#scheduleSync();
+      this.#syncLoop = every(this.#clock, this.config.syncIntervalMs, () => this.#syncTick(), {
+        // Store faults were reported as storeError when they happened; nothing is left to say.
+        onError: () => {},
+      });
     }
   }
 
@@ -1084,8 +1089,8 @@ class Breaker implements CircuitBreaker {
     }
   }
 
-  #disposedError(): Error {
-    return new Error(`Circuit breaker "${this.name}" was closed with close()`);
+  #disposedError(): BreakerClosedError {
+    return new BreakerClosedError(this.name);
   }
 
   /** Track a background store operation; its failure was already reported as `storeError`. */
@@ -1102,13 +1107,11 @@ class Breaker implements CircuitBreaker {
     if (record !== undefined) this.#adopt(record);
   }
 
-  #scheduleSync(): void {
-    if (this.#disposed) return;
-    this.#syncTimer = this.#clock
-      .setTimeout(() => {
-        this.#background(this.#syncOnce().finally(() => this.#scheduleSync()));
-      }, this.config.syncIntervalMs)
-      .unref();
+  /** One background sync, tracked so `close()` waits for it. */
+  #syncTick(): Promise<void> {
+    const sync = this.#syncOnce();
+    this.#background(sync);
+    return sync;
   }
 
   async sync(): Promise<void> {
@@ -1178,8 +1181,7 @@ class Breaker implements CircuitBreaker {
   async close(): Promise<void> {
     if (this.#disposed) return;
     this.#disposed = true;
-    this.#syncTimer?.clear();
-    this.#syncTimer = undefined;
+    void this.#syncLoop?.stop();
     const phase = this.#phase;
     if (phase.kind === 'half-open') phase.leaseTimer.clear();
     while (this.#pending.size > 0) await Promise.all([...this.#pending]);

@@ -1,4 +1,5 @@
-import { describe, expect, it } from 'vitest';
+import { PipewellOptionsError } from '@pipewell/core';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { breakerConfigFromEnv, breakerEnvVariables } from './config.js';
 import { BreakerConfigError } from './errors.js';
 
@@ -119,13 +120,13 @@ describe('breakerConfigFromEnv', () => {
     ],
   ])('fails loudly on %j naming the variable', (env, variable, message) => {
     const error = configError(() => breakerConfigFromEnv('x', {}, env));
-    expect(error.source).toBe(variable);
+    expect(error.option).toBe(variable);
     expect(error.message).toContain(message);
     expect(error.message).toContain(variable);
   });
 
   it('names options from code too', () => {
-    expect(configError(() => breakerConfigFromEnv('x', { openTimeoutMs: 0 }, {})).source).toBe(
+    expect(configError(() => breakerConfigFromEnv('x', { openTimeoutMs: 0 }, {})).option).toBe(
       'openTimeoutMs',
     );
     const window = configError(() =>
@@ -136,14 +137,38 @@ describe('breakerConfigFromEnv', () => {
       ),
     );
     expect(window.message).toContain('failureThreshold (20) cannot exceed windowSize (10)');
-    expect(configError(() => breakerConfigFromEnv('--', {}, {})).source).toBe('name');
+    expect(configError(() => breakerConfigFromEnv('--', {}, {})).option).toBe('name');
     const quorum = configError(() =>
       breakerConfigFromEnv('x', { failureScope: 'fleet', minInstances: 2 }, {}),
     );
-    expect(quorum.source).toBe('failureScope');
+    expect(quorum.option).toBe('failureScope');
     expect(quorum.message).toContain('minInstances must be 1 (got 2)');
     expect(breakerConfigFromEnv('x', { failureScope: 'fleet' }, {}).config.failureScope).toBe(
       'fleet',
     );
+  });
+
+  it('is a PipewellOptionsError, and still answers to the deprecated source', () => {
+    const error = configError(() =>
+      breakerConfigFromEnv('x', {}, { CIRCUIT_BREAKER_THRESHOLD: 'lots' }),
+    );
+    expect(PipewellOptionsError.isInstance(error)).toBe(true);
+    expect(error.option).toBe('CIRCUIT_BREAKER_THRESHOLD');
+    expect(error.source).toBe('CIRCUIT_BREAKER_THRESHOLD');
+  });
+});
+
+describe('the default environment', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('is process.env when no env is passed, for breakerConfigFromEnv and createCircuitBreaker', async () => {
+    vi.stubEnv('CIRCUIT_BREAKER_DEFAULTENV_THRESHOLD', '7');
+    expect(breakerConfigFromEnv('defaultenv').config.failureThreshold).toBe(7);
+    const { createCircuitBreaker } = await import('./breaker.js');
+    const breaker = createCircuitBreaker({ name: 'defaultenv' });
+    expect(breaker.config.failureThreshold).toBe(7);
+    await breaker.close();
   });
 });

@@ -1,3 +1,4 @@
+import { type Env, readEnv } from '@pipewell/core';
 import { z } from 'zod';
 import { BreakerConfigError } from './errors.js';
 
@@ -240,12 +241,6 @@ export function breakerEnvVariables(
   ) as unknown as Record<Key, readonly [string, string]>;
 }
 
-function defaultEnv(): Readonly<Record<string, string | undefined>> {
-  return (
-    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
-  );
-}
-
 function describeValue(value: unknown): string {
   return typeof value === 'string' ? JSON.stringify(value) : String(value);
 }
@@ -267,7 +262,7 @@ function describeValue(value: unknown): string {
 export function breakerConfigFromEnv(
   name: string,
   defaults: BreakerConfigInput = {},
-  env: Readonly<Record<string, string | undefined>> = defaultEnv(),
+  env: Env = readEnv(),
 ): ResolvedBreakerConfig {
   if (typeof name !== 'string' || envName(name) === '') {
     throw new BreakerConfigError(

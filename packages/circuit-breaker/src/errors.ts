@@ -1,15 +1,5 @@
+import { PipewellError, PipewellOptionsError } from '@pipewell/core';
 import type { BreakerState } from './record.js';
-
-const openMarker = Symbol.for('@pipewell/circuit-breaker.CircuitOpenError');
-const configMarker = Symbol.for('@pipewell/circuit-breaker.BreakerConfigError');
-
-function hasMarker(error: unknown, marker: symbol): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as Record<symbol, unknown>)[marker] === true
-  );
-}
 
 /**
  * Thrown by `execute` while the breaker is open (or another call holds the half-open probe):
@@ -26,7 +16,8 @@ function hasMarker(error: unknown, marker: symbol): boolean {
  * }
  * ```
  */
-export class CircuitOpenError extends Error {
+export class CircuitOpenError extends PipewellError {
+  static override readonly marker = '@pipewell/circuit-breaker.CircuitOpenError';
   override readonly name = 'CircuitOpenError';
   /** The breaker's name. */
   readonly breakerName: string;
@@ -55,31 +46,52 @@ export class CircuitOpenError extends Error {
     this.retryAfterMs = retryAfterMs;
     this.state = state;
   }
-
-  /** True for any `CircuitOpenError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is CircuitOpenError {
-    return hasMarker(error, openMarker);
-  }
 }
-Object.defineProperty(CircuitOpenError.prototype, openMarker, { value: true });
 
 /**
- * Thrown when a breaker is created with an invalid option or environment variable. `source` names
- * it: the option (`"openTimeoutMs"`) or the variable (`"CIRCUIT_BREAKER_BIGQUERY_THRESHOLD"`).
+ * Thrown when a breaker is created with an invalid option or environment variable. `option`
+ * names it: the option (`"openTimeoutMs"`) or the variable (`"CIRCUIT_BREAKER_BIGQUERY_THRESHOLD"`).
+ * A {@link PipewellOptionsError}, like every pipewell options error.
  */
-export class BreakerConfigError extends TypeError {
+export class BreakerConfigError extends PipewellOptionsError {
+  static override readonly marker = '@pipewell/circuit-breaker.BreakerConfigError';
   override readonly name = 'BreakerConfigError';
-  /** The option or environment variable that is wrong. */
-  readonly source: string;
 
-  constructor(source: string, message: string) {
-    super(`@pipewell/circuit-breaker: ${message}`);
-    this.source = source;
+  /** Create an error naming `option`; the message gets the package prefix. */
+  constructor(option: string, message: string) {
+    super(option, `@pipewell/circuit-breaker: ${message}`);
   }
 
-  /** True for any `BreakerConfigError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is BreakerConfigError {
-    return hasMarker(error, configMarker);
+  /**
+   * The option or environment variable that is wrong: the same as `option`.
+   * @deprecated Read `option`, the name every pipewell options error uses; `source` is removed
+   *   in the next minor release.
+   */
+  get source(): string {
+    return this.option;
   }
 }
-Object.defineProperty(BreakerConfigError.prototype, configMarker, { value: true });
+
+/**
+ * Thrown by `execute` (and a probe waiting on the store) once the breaker was shut down with
+ * `close()` or `await using`: the call was not made. This is about the breaker object's life,
+ * not the circuit's state: a circuit in the closed state lets calls through.
+ *
+ * @example
+ * ```ts
+ * await breaker.close();
+ * await breaker.execute(load).catch((error) => BreakerClosedError.isInstance(error)); // true
+ * ```
+ */
+export class BreakerClosedError extends PipewellError {
+  static override readonly marker = '@pipewell/circuit-breaker.BreakerClosedError';
+  override readonly name = 'BreakerClosedError';
+  /** The breaker's name. */
+  readonly breakerName: string;
+
+  /** Create the error for the breaker named `breakerName`. */
+  constructor(breakerName: string) {
+    super(`Circuit breaker "${breakerName}" was closed with close()`);
+    this.breakerName = breakerName;
+  }
+}

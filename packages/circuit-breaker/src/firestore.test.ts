@@ -1,11 +1,11 @@
 import { Firestore } from '@google-cloud/firestore';
+import { createVirtualClock } from '@pipewell/core/testing';
 import {
   firestoreSettings,
   type RunningEmulator,
   requireEmulators,
   startFirestoreEmulator,
 } from '@pipewell/emulators';
-import { createVirtualClock } from '@pipewell/retry';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
   type CircuitBreaker,

@@ -17,7 +17,7 @@ export type {
   ResolvedBreakerConfig,
 } from './config.js';
 export { breakerConfigFromEnv, breakerEnvVariables } from './config.js';
-export { BreakerConfigError, CircuitOpenError } from './errors.js';
+export { BreakerClosedError, BreakerConfigError, CircuitOpenError } from './errors.js';
 export type {
   GateResult,
   QuorumGate,

@@ -1,4 +1,9 @@
-import { createVirtualClock, type Logger, type VirtualClock } from '@pipewell/retry';
+import type { Logger } from '@pipewell/core';
+import {
+  createRecordingLogger,
+  createVirtualClock,
+  type VirtualClock,
+} from '@pipewell/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import {
   type CircuitBreaker,
@@ -9,7 +14,7 @@ import { CircuitOpenError } from './errors.js';
 import { emptyRecord } from './record.js';
 import type { BreakerStateStore, MemoryBreakerStore } from './store.js';
 import { createMemoryStore } from './store.js';
-import { countingStore, pausableStore, recordingLogger } from './testing/fakes.js';
+import { countingStore, pausableStore } from './testing/fakes.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('backend down'));
 const ok = (): Promise<string> => Promise.resolve('ok');
@@ -303,8 +308,8 @@ describe('a fleet trip that keeps losing the compare-and-set race', () => {
         env: {},
         ...(logger ? { logger } : {}),
       });
-    const spy = recordingLogger();
-    const a = make('instance-a', spy.logger);
+    const spy = createRecordingLogger();
+    const a = make('instance-a', spy);
     const b = make('instance-b');
     const faults: unknown[] = [];
     a.on('storeError', (event) => faults.push(event));
@@ -324,7 +329,7 @@ describe('a fleet trip that keeps losing the compare-and-set race', () => {
         }),
       },
     ]);
-    expect(spy.lines).toContainEqual(
+    expect(spy.entries).toContainEqual(
       expect.objectContaining({
         level: 'warn',
         fields: expect.objectContaining({ operation: 'compareAndSet' }),

@@ -1,5 +1,6 @@
 import { BigQuery } from '@google-cloud/bigquery';
-import { createRetryPolicy, createVirtualClock, RetryError } from '@pipewell/retry';
+import { createVirtualClock } from '@pipewell/core/testing';
+import { createRetryPolicy, RetryError } from '@pipewell/retry';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { z } from 'zod';
 import {

@@ -1,8 +1,9 @@
 import { createHash } from 'node:crypto';
 import { BigQuery, type BigQueryOptions, type Query } from '@google-cloud/bigquery';
+import { readEnv } from '@pipewell/core';
 import { createRetryPolicy, type RetryPolicy } from '@pipewell/retry';
 import { pooled } from './pool.js';
-import { ClientConfigError, defaultEnv, resolveProjectId } from './project.js';
+import { ClientConfigError, resolveProjectId } from './project.js';
 import { toQueryParameters } from './query-parameters.js';
 import {
   type BigQueryParamType,
@@ -46,7 +47,7 @@ const anonymous = { getRequestHeaders: async (): Promise<Headers> => new Headers
  * ```
  */
 export function getBigQuery(options: GetBigQueryOptions = {}): BigQuery {
-  const { env = defaultEnv(), ...sdkOptions } = options;
+  const { env = readEnv(), ...sdkOptions } = options;
   const projectId = resolveProjectId({
     env,
     ...(sdkOptions.projectId === undefined ? {} : { projectId: sdkOptions.projectId }),

@@ -1,7 +1,8 @@
 import { Firestore, type Settings, type Transaction } from '@google-cloud/firestore';
+import { readEnv } from '@pipewell/core';
 import { createRetryPolicy, isTransientError, type RetryPolicy } from '@pipewell/retry';
 import { pooled } from './pool.js';
-import { defaultEnv, resolveProjectId } from './project.js';
+import { resolveProjectId, withoutProcessVariable } from './project.js';
 
 /** Options for {@link getFirestore}: the SDK's settings; `projectId` is resolved if absent. */
 export interface GetFirestoreOptions extends Settings {
@@ -16,23 +17,6 @@ export interface GetFirestoreOptions extends Settings {
 const emulatorVariable = 'FIRESTORE_EMULATOR_HOST';
 
 /**
- * The SDK's constructor reads process.env.FIRESTORE_EMULATOR_HOST and lets it override `host`;
- * hidden for that one synchronous call, the injected env is what decides.
- */
-function withoutProcessEmulator<T>(create: () => T): T {
-  const env = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process
-    ?.env;
-  const saved = env?.[emulatorVariable];
-  if (env === undefined || saved === undefined) return create();
-  delete env[emulatorVariable];
-  try {
-    return create();
-  } finally {
-    env[emulatorVariable] = saved;
-  }
-}
-
-/**
  * The process's Firestore client for a project and settings, created on first use.
  * `FIRESTORE_EMULATOR_HOST` (read from `env`, default `process.env`) is honoured: the client
  * talks to that host without TLS, as the emulator's owner.
@@ -44,7 +28,7 @@ function withoutProcessEmulator<T>(create: () => T): T {
  * ```
  */
 export function getFirestore(options: GetFirestoreOptions = {}): Firestore {
-  const { env = defaultEnv(), ...settings } = options;
+  const { env = readEnv(), ...settings } = options;
   const projectId = resolveProjectId({
     env,
     ...(settings.projectId === undefined ? {} : { projectId: settings.projectId }),
@@ -60,7 +44,9 @@ export function getFirestore(options: GetFirestoreOptions = {}): Firestore {
   return pooled(
     'firestore',
     { ...sdkSettings, emulator },
-    () => withoutProcessEmulator(() => new Firestore(sdkSettings)),
+    // The SDK's constructor reads process.env.FIRESTORE_EMULATOR_HOST and lets it override
+    // `host`; hidden for that one synchronous call, the injected env is what decides.
+    () => withoutProcessVariable(emulatorVariable, () => new Firestore(sdkSettings)),
     (client) => client.terminate(),
   );
 }

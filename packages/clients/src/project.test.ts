@@ -1,8 +1,18 @@
+import { PipewellOptionsError } from '@pipewell/core';
 import { isPermanentError } from '@pipewell/retry';
-import { describe, expect, it } from 'vitest';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { ClientConfigError, resolveProjectId } from './project.js';
 
 describe('resolveProjectId', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('reads process.env when no env is passed', () => {
+    vi.stubEnv('GCP_PROJECT_ID', 'from-process-env');
+    expect(resolveProjectId()).toBe('from-process-env');
+  });
+
   it('reads GCP_PROJECT_ID, then GCP_PROJECT, then GOOGLE_CLOUD_PROJECT, then the option', () => {
     expect(
       resolveProjectId({
@@ -34,5 +44,12 @@ describe('ClientConfigError', () => {
     const error = new ClientConfigError('message', 'message for phase-complete does not match');
     expect(isPermanentError(error)).toBe(true);
     expect(isPermanentError(new Error('wrapped', { cause: error }))).toBe(true);
+  });
+
+  it('names what is wrong in option, as every pipewell options error does', () => {
+    const error = new ClientConfigError('topic', 'topic name too short');
+    expect(PipewellOptionsError.isInstance(error)).toBe(true);
+    expect(error.option).toBe('topic');
+    expect(error.subject).toBe('topic');
   });
 });

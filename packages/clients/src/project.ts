@@ -1,15 +1,15 @@
-const projectVariables = ['GCP_PROJECT_ID', 'GCP_PROJECT', 'GOOGLE_CLOUD_PROJECT'] as const;
+import { PipewellOptionsError, processEnv, readEnv } from '@pipewell/core';
 
-const marker = Symbol.for('@pipewell/clients.ClientConfigError');
+const projectVariables = ['GCP_PROJECT_ID', 'GCP_PROJECT', 'GOOGLE_CLOUD_PROJECT'] as const;
 
 /**
  * Thrown before any network call when a client cannot be configured: no project, a topic name
  * that is too short, an illegal table identifier, a message that does not match its schema.
- * `subject` names what is wrong.
+ * `option` names what is wrong. A {@link PipewellOptionsError}, like every pipewell options error.
  */
-export class ClientConfigError extends TypeError {
+export class ClientConfigError extends PipewellOptionsError {
+  static override readonly marker = '@pipewell/clients.ClientConfigError';
   override readonly name = 'ClientConfigError';
-  readonly subject: string;
   /**
    * Always true: the same input fails the same way on every attempt, so `isPermanentError`
    * from `@pipewell/retry` says so and a subscriber dead-letters the message at once instead
@@ -17,21 +17,20 @@ export class ClientConfigError extends TypeError {
    */
   readonly permanent = true;
 
-  constructor(subject: string, message: string) {
-    super(`@pipewell/clients: ${message}`);
-    this.subject = subject;
+  /** Create an error naming `option`; the message gets the package prefix. */
+  constructor(option: string, message: string) {
+    super(option, `@pipewell/clients: ${message}`);
   }
 
-  /** True for any `ClientConfigError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is ClientConfigError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[marker] === true
-    );
+  /**
+   * What is wrong: the same as `option`.
+   * @deprecated Read `option`, the name every pipewell options error uses; `subject` is removed
+   *   in the next minor release.
+   */
+  get subject(): string {
+    return this.option;
   }
 }
-Object.defineProperty(ClientConfigError.prototype, marker, { value: true });
 
 /** Options for {@link resolveProjectId}. */
 export interface ResolveProjectOptions {
@@ -41,11 +40,20 @@ export interface ResolveProjectOptions {
   readonly env?: Readonly<Record<string, string | undefined>>;
 }
 
-/** The process environment, or `{}` where there is none. Internal: not exported. */
-export function defaultEnv(): Readonly<Record<string, string | undefined>> {
-  return (
-    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
-  );
+/**
+ * Run `create` with `variable` hidden from the real `process.env`: an SDK constructor that reads
+ * it (an emulator host) then sees only what the injected env decided. Internal: not exported.
+ */
+export function withoutProcessVariable<T>(variable: string, create: () => T): T {
+  const env = processEnv();
+  const saved = env?.[variable];
+  if (env === undefined || saved === undefined) return create();
+  delete env[variable];
+  try {
+    return create();
+  } finally {
+    env[variable] = saved;
+  }
 }
 
 /**
@@ -59,7 +67,7 @@ export function defaultEnv(): Readonly<Record<string, string | undefined>> {
  * ```
  */
 export function resolveProjectId(options: ResolveProjectOptions = {}): string {
-  const env = options.env ?? defaultEnv();
+  const env = readEnv(options.env);
   for (const variable of projectVariables) {
     const value = env[variable]?.trim();
     if (value) return value;

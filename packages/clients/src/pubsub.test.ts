@@ -1,6 +1,7 @@
 import { PubSub } from '@google-cloud/pubsub';
+import type { Logger } from '@pipewell/core';
 import { type RunningEmulator, requireEmulators, startPubSubEmulator } from '@pipewell/emulators';
-import { type Logger, RetryError } from '@pipewell/retry';
+import { RetryError } from '@pipewell/retry';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { z } from 'zod';
 import { closeAll } from './pool.js';

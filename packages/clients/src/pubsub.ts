@@ -8,15 +8,10 @@ import {
   type Subscription,
   type Topic,
 } from '@google-cloud/pubsub';
-import {
-  createRetryPolicy,
-  isPermanentError,
-  type Logger,
-  type RetryPolicy,
-  silentLogger,
-} from '@pipewell/retry';
+import { type Logger, readEnv, silentLogger } from '@pipewell/core';
+import { createRetryPolicy, isPermanentError, type RetryPolicy } from '@pipewell/retry';
 import { pooled } from './pool.js';
-import { ClientConfigError, resolveProjectId } from './project.js';
+import { ClientConfigError, resolveProjectId, withoutProcessVariable } from './project.js';
 
 /**
  * The part of a zod schema these helpers use: `safeParse`. Any zod 3.25+ or 4 schema fits; so
@@ -46,26 +41,6 @@ export type GetPubSubOptions = ClientConfig & {
 
 const emulatorVariable = 'PUBSUB_EMULATOR_HOST';
 
-function processEnv(): Record<string, string | undefined> | undefined {
-  return (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
-}
-
-/**
- * The SDK's constructor falls back to process.env.PUBSUB_EMULATOR_HOST when given no
- * `apiEndpoint`; hidden for that one synchronous call, the injected env is what decides.
- */
-function withoutProcessEmulator<T>(create: () => T): T {
-  const env = processEnv();
-  const saved = env?.[emulatorVariable];
-  if (env === undefined || saved === undefined) return create();
-  delete env[emulatorVariable];
-  try {
-    return create();
-  } finally {
-    env[emulatorVariable] = saved;
-  }
-}
-
 /**
  * The process's Pub/Sub client for a project and options, created on first use. When
  * `PUBSUB_EMULATOR_HOST` is set in `env` (and no `apiEndpoint` is given) the client talks to that
@@ -79,7 +54,7 @@ function withoutProcessEmulator<T>(create: () => T): T {
  * ```
  */
 export function getPubSub(options: GetPubSubOptions = {}): PubSub {
-  const { env = processEnv() ?? {}, ...config } = options;
+  const { env = readEnv(), ...config } = options;
   const projectId = resolveProjectId(
     config.projectId === undefined ? { env } : { projectId: config.projectId, env },
   );
@@ -95,7 +70,9 @@ export function getPubSub(options: GetPubSubOptions = {}): PubSub {
   return pooled(
     'pubsub',
     settings,
-    () => withoutProcessEmulator(() => new PubSub(settings)),
+    // The SDK's constructor falls back to process.env.PUBSUB_EMULATOR_HOST when given no
+    // apiEndpoint; hidden for that one synchronous call, the injected env is what decides.
+    () => withoutProcessVariable(emulatorVariable, () => new PubSub(settings)),
     (client) => client.close(),
   );
 }

@@ -1,4 +1,4 @@
-import { calendarDateProblem } from '@pipewell/retry';
+import { calendarDateProblem } from '@pipewell/core';
 import { ClientConfigError } from './project.js';
 
 /** A BigQuery standard SQL parameter type, or an array of one (`['STRING']`). */

@@ -95,6 +95,7 @@ describe('column() inside sql', () => {
   it('refuses a name that is not a column name, before any query is built', () => {
     const error = thrown(() => column('points; DROP TABLE x'));
     expect(ClientConfigError.isInstance(error)).toBe(true);
+    expect((error as ClientConfigError).option).toBe('column');
     expect((error as ClientConfigError).subject).toBe('column');
   });
 
@@ -126,7 +127,7 @@ describe('sql refuses what is not a template literal', () => {
   ])('%s', (_name, make) => {
     const error = thrown(make);
     expect(ClientConfigError.isInstance(error)).toBe(true);
-    expect((error as ClientConfigError).subject).toBe('sql');
+    expect((error as ClientConfigError).option).toBe('sql');
     expect((error as Error).message).toContain('sql is a template tag');
   });
 

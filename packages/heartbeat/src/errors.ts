@@ -1,28 +1,18 @@
-import { calendarDateProblem } from '@pipewell/retry';
+import { calendarDateProblem, PipewellOptionsError } from '@pipewell/core';
 
-const marker = Symbol.for('@pipewell/heartbeat.HeartbeatOptionsError');
-
-/** Thrown when a heartbeat, finder or monitor is created with invalid options; `option` names it. */
-export class HeartbeatOptionsError extends TypeError {
+/**
+ * Thrown when a heartbeat, finder or monitor is created with invalid options; `option` names it.
+ * A {@link PipewellOptionsError}, like every pipewell options error.
+ */
+export class HeartbeatOptionsError extends PipewellOptionsError {
+  static override readonly marker = '@pipewell/heartbeat.HeartbeatOptionsError';
   override readonly name = 'HeartbeatOptionsError';
-  /** The option that is wrong, such as `"intervalMs"`. */
-  readonly option: string;
 
+  /** Create an error naming `option`; the message gets the package prefix. */
   constructor(option: string, message: string) {
-    super(`@pipewell/heartbeat: ${message}`);
-    this.option = option;
-  }
-
-  /** True for any `HeartbeatOptionsError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is HeartbeatOptionsError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[marker] === true
-    );
+    super(option, `@pipewell/heartbeat: ${message}`);
   }
 }
-Object.defineProperty(HeartbeatOptionsError.prototype, marker, { value: true });
 
 /** Throw unless `value` is a finite number > 0. */
 export function positiveMs(option: string, value: unknown): number {

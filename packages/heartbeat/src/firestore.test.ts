@@ -1,11 +1,12 @@
 import { Firestore } from '@google-cloud/firestore';
+import type { Logger } from '@pipewell/core';
+import { createVirtualClock } from '@pipewell/core/testing';
 import {
   firestoreSettings,
   type RunningEmulator,
   requireEmulators,
   startFirestoreEmulator,
 } from '@pipewell/emulators';
-import { createVirtualClock, type Logger } from '@pipewell/retry';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFirestoreHeartbeatStore } from './firestore.js';
 import { type HeartbeatEvent, startHeartbeat } from './heartbeat.js';

@@ -1,26 +1,12 @@
-import { createVirtualClock, type Logger, RetryError } from '@pipewell/retry';
+import { PipewellOptionsError } from '@pipewell/core';
+import { catchError, createRecordingLogger, createVirtualClock } from '@pipewell/core/testing';
+import { RetryError } from '@pipewell/retry';
 import { describe, expect, it } from 'vitest';
 import { HeartbeatOptionsError } from './errors.js';
 import { type HeartbeatEvent, lastDetails, latestRun, startHeartbeat } from './heartbeat.js';
 import { createMemoryHeartbeatStore } from './store.js';
 
 const key = { processorName: 'box_scores', dataDate: '2026-01-24', runId: 'run-1' };
-
-function recordingLogger() {
-  const lines: Array<{ level: string; fields: object; message: string | undefined }> = [];
-  const at =
-    (level: string) =>
-    (fields: object, message?: string): void => {
-      lines.push({ level, fields, message });
-    };
-  const logger: Logger = {
-    debug: at('debug'),
-    info: at('info'),
-    warn: at('warn'),
-    error: at('error'),
-  };
-  return { logger, lines };
-}
 
 function grpcError(code: number, message: string): Error {
   return Object.assign(new Error(`${code} ${message}`), { code });
@@ -90,14 +76,15 @@ describe('startHeartbeat', () => {
   });
 
   it('ignores beats after stop, with a warning', async () => {
-    const { logger, lines } = recordingLogger();
+    const logger = createRecordingLogger();
+    const lines = logger.entries;
     const store = createMemoryHeartbeatStore();
     const heartbeat = startHeartbeat({ ...key, store, clock: createVirtualClock(), logger });
     await heartbeat.stop('succeeded');
     heartbeat.beat({ late: true });
     expect(heartbeat.stats.beats).toBe(0);
     expect(lines).toEqual([
-      { level: 'warn', fields: key, message: 'heartbeat: beat() after stop() is ignored' },
+      { level: 'warn', fields: key, msg: 'heartbeat: beat() after stop() is ignored' },
     ]);
   });
 
@@ -118,7 +105,8 @@ describe('startHeartbeat', () => {
   it('never fails the processor when the store fails: retries a transient error, logs, counts', async () => {
     const clock = createVirtualClock();
     const store = createMemoryHeartbeatStore();
-    const { logger, lines } = recordingLogger();
+    const logger = createRecordingLogger();
+    const lines = logger.entries;
     store.failWith(grpcError(14, 'UNAVAILABLE: firestore unavailable'));
     const heartbeat = startHeartbeat({ ...key, store, clock, logger, intervalMs: 30_000 });
     const drained = heartbeat.flush();
@@ -129,7 +117,7 @@ describe('startHeartbeat', () => {
     expect(((heartbeat.stats.lastError as RetryError).lastError as Error).message).toBe(
       '14 UNAVAILABLE: firestore unavailable',
     );
-    expect(lines[0]).toMatchObject({ level: 'warn', message: 'heartbeat: could not write a beat' });
+    expect(lines[0]).toMatchObject({ level: 'warn', msg: 'heartbeat: could not write a beat' });
 
     // The store comes back: the next write carries the whole running record.
     store.failWith(undefined);
@@ -209,6 +197,12 @@ describe('startHeartbeat', () => {
       'option "logger" must be a Logger',
     );
     expect(() => startHeartbeat({ ...key, store, intervalMs: 0 })).toThrow(HeartbeatOptionsError);
+    const bad = await catchError(
+      () => startHeartbeat({ ...key, store, intervalMs: 0 }),
+      PipewellOptionsError,
+    );
+    expect(bad.option).toBe('intervalMs');
+    expect(HeartbeatOptionsError.isInstance(bad)).toBe(true);
     expect(() => startHeartbeat({ ...key, store: {} as never })).toThrow(
       'option "store" must be a HeartbeatStore',
     );
@@ -231,7 +225,8 @@ describe('store failures are loud', () => {
     async (_name, refusal) => {
       const clock = createVirtualClock({ now: 1_000 });
       const store = createMemoryHeartbeatStore();
-      const { logger, lines } = recordingLogger();
+      const logger = createRecordingLogger();
+      const lines = logger.entries;
       const events: HeartbeatEvent[] = [];
       store.failWith(refusal);
       const heartbeat = startHeartbeat({
@@ -270,12 +265,12 @@ describe('store failures are loud', () => {
         {
           level: 'error',
           fields: { ...key, err: refusal, final: false, permanent: true, attempts: 1 },
-          message: 'heartbeat: the store refused a beat (a permanent error, not retried)',
+          msg: 'heartbeat: the store refused a beat (a permanent error, not retried)',
         },
       ]);
       const stopping = heartbeat.stop('succeeded');
       await clock.runAll(stopping);
-      expect(lines.at(-1)?.message).toBe(
+      expect(lines.at(-1)?.msg).toBe(
         'heartbeat: the store refused the run stop (a permanent error, not retried)',
       );
       expect(heartbeat.stats).toMatchObject({ failedWrites: 2, permanentFailures: 2, retries: 0 });
@@ -285,7 +280,8 @@ describe('store failures are loud', () => {
   it('retries only transient errors: an unknown error fails the write at once, as a warning', async () => {
     const clock = createVirtualClock();
     const store = createMemoryHeartbeatStore();
-    const { logger, lines } = recordingLogger();
+    const logger = createRecordingLogger();
+    const lines = logger.entries;
     const boom = new Error('boom');
     store.failWith(boom);
     const heartbeat = startHeartbeat({ ...key, store, clock, logger });
@@ -295,7 +291,7 @@ describe('store failures are loud', () => {
       {
         level: 'warn',
         fields: { ...key, err: boom, final: false, permanent: false, attempts: 1 },
-        message: 'heartbeat: could not write a beat',
+        msg: 'heartbeat: could not write a beat',
       },
     ]);
     store.failWith(undefined);
@@ -305,7 +301,8 @@ describe('store failures are loud', () => {
   it('says so when writes fail for a whole interval, once per outage, and when they land again', async () => {
     const clock = createVirtualClock();
     const store = createMemoryHeartbeatStore();
-    const { logger, lines } = recordingLogger();
+    const logger = createRecordingLogger();
+    const lines = logger.entries;
     const events: HeartbeatEvent[] = [];
     const refusal = grpcError(7, 'PERMISSION_DENIED: Missing or insufficient permissions.');
     store.failWith(refusal);
@@ -341,14 +338,11 @@ describe('store failures are loud', () => {
         at: 30_000,
       },
     ]);
-    expect(
-      lines.filter((line) => line.message?.startsWith('heartbeat: writes have failed')),
-    ).toEqual([
+    expect(lines.filter((line) => line.msg?.startsWith('heartbeat: writes have failed'))).toEqual([
       {
         level: 'error',
         fields: { ...key, err: refusal, failingForMs: 30_000, failedWrites: 2, intervalMs: 30_000 },
-        message:
-          'heartbeat: writes have failed for a whole interval; a stale monitor will take this run for dead',
+        msg: 'heartbeat: writes have failed for a whole interval; a stale monitor will take this run for dead',
       },
     ]);
 
@@ -369,7 +363,7 @@ describe('store failures are loud', () => {
       failedForMs: 90_000,
       at: 90_000,
     });
-    expect(lines.at(-1)).toMatchObject({ level: 'info', message: 'heartbeat: writes land again' });
+    expect(lines.at(-1)).toMatchObject({ level: 'info', msg: 'heartbeat: writes land again' });
     expect(await store.get(key)).toMatchObject({ status: 'running', startedAt: 0 });
     await heartbeat.stop('succeeded');
   });
@@ -420,7 +414,8 @@ describe('store failures are loud', () => {
   it('logs and ignores an onEvent that throws', async () => {
     const clock = createVirtualClock();
     const store = createMemoryHeartbeatStore();
-    const { logger, lines } = recordingLogger();
+    const logger = createRecordingLogger();
+    const lines = logger.entries;
     store.failWith(grpcError(7, 'PERMISSION_DENIED'));
     const heartbeat = startHeartbeat({
       ...key,
@@ -432,7 +427,7 @@ describe('store failures are loud', () => {
       },
     });
     expect(await heartbeat.ready).toBe(false);
-    expect(lines.map((line) => [line.level, line.message])).toEqual([
+    expect(lines.map((line) => [line.level, line.msg])).toEqual([
       ['error', 'heartbeat: the store refused a beat (a permanent error, not retried)'],
       ['warn', 'heartbeat: onEvent threw; ignored'],
     ]);

@@ -1,13 +1,16 @@
 import {
   type Clock,
-  type ClockTimer,
+  type EveryHandle,
+  every,
+  type Logger,
+  silentLogger,
+  systemClock,
+} from '@pipewell/core';
+import {
   createRetryPolicy,
   isPermanentError,
   isTransientError,
-  type Logger,
   type RetryPolicy,
-  silentLogger,
-  systemClock,
 } from '@pipewell/retry';
 import { calendarDate, HeartbeatOptionsError, nonEmpty, positiveMs } from './errors.js';
 import type {
@@ -178,7 +181,7 @@ class Heartbeat implements HeartbeatHandle {
   readonly #policy: RetryPolicy;
   readonly #startedAt: number;
   #resolveReady: ((recorded: boolean) => void) | undefined;
-  #timer: ClockTimer | undefined;
+  #loop: EveryHandle | undefined;
   #chain: Promise<void> = Promise.resolve();
   #writing = false;
   #writeStartedAt = 0;
@@ -215,7 +218,7 @@ class Heartbeat implements HeartbeatHandle {
     if (options.clock !== undefined && !hasMethods(options.clock, ['now', 'setTimeout', 'sleep'])) {
       throw new HeartbeatOptionsError(
         'clock',
-        'option "clock" must be a Clock from @pipewell/retry',
+        'option "clock" must be a Clock from @pipewell/core',
       );
     }
     if (options.logger !== undefined && !hasMethods(options.logger, loggerMethods)) {
@@ -251,7 +254,11 @@ class Heartbeat implements HeartbeatHandle {
       this.#resolveReady = resolve;
     });
     this.#enqueue();
-    this.#schedule();
+    // The tick only queues a write and returns: writes are serialised by #chain, and a tick that
+    // finds one still in flight must run on time to report a write retrying for a whole interval.
+    this.#loop = every(this.#clock, this.#intervalMs, () => this.#tick(), {
+      logger: this.#logger,
+    });
   }
 
   get stopped(): boolean {
@@ -282,8 +289,8 @@ class Heartbeat implements HeartbeatHandle {
         ),
       );
     }
-    this.#timer?.clear();
-    this.#timer = undefined;
+    void this.#loop?.stop();
+    this.#loop = undefined;
     this.#stopping = this.#enqueue(
       { status, stoppedAt: this.#clock.now(), summary: summary ?? null },
       true,
@@ -299,16 +306,11 @@ class Heartbeat implements HeartbeatHandle {
     return this.stop('cancelled', { reason: 'disposed before stop()' });
   }
 
-  #schedule(): void {
-    this.#timer = this.#clock
-      .setTimeout(() => {
-        // A write still in flight (a slow store) covers this tick: at most one write per interval.
-        // If it has been retrying for a whole interval, that is reported now, not when it gives up.
-        if (this.#writing) this.#checkFailing();
-        else this.#enqueue();
-        this.#schedule();
-      }, this.#intervalMs)
-      .unref();
+  #tick(): void {
+    // A write still in flight (a slow store) covers this tick: at most one write per interval.
+    // If it has been retrying for a whole interval, that is reported now, not when it gives up.
+    if (this.#writing) this.#checkFailing();
+    else void this.#enqueue();
   }
 
   #fields(): HeartbeatFields {

@@ -1,10 +1,4 @@
-import {
-  type Clock,
-  type ClockTimer,
-  type Logger,
-  silentLogger,
-  systemClock,
-} from '@pipewell/retry';
+import { type Clock, every, type Logger, silentLogger, systemClock } from '@pipewell/core';
 import { HeartbeatOptionsError, positiveMs } from './errors.js';
 import { findStaleRuns, type StaleRun, staleClaim } from './stale.js';
 import type { HeartbeatStore } from './store.js';
@@ -90,9 +84,7 @@ export function createStaleMonitor(options: StaleMonitorOptions): StaleMonitor {
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
   const stats = { checks: 0, recovered: 0, recoveryFailures: 0, failedChecks: 0 };
-  let timer: ClockTimer | undefined;
   let running: Promise<StaleRun[]> | undefined;
-  let stopped = false;
 
   const check = async (): Promise<StaleRun[]> => {
     stats.checks++;
@@ -155,22 +147,12 @@ export function createStaleMonitor(options: StaleMonitorOptions): StaleMonitor {
     return next;
   };
 
-  const schedule = (): void => {
-    if (stopped) return;
-    timer = clock
-      .setTimeout(() => {
-        // A check still under way covers this tick.
-        const work = running ?? runCheck();
-        work.catch(() => {}).finally(schedule);
-      }, intervalMs)
-      .unref();
-  };
-  schedule();
+  // A check still under way (a checkNow() call) covers this tick. check() catches and counts
+  // every store failure itself, so a failed tick only reaches the logger if check() broke.
+  const loop = every(clock, intervalMs, () => running ?? runCheck(), { logger });
 
   const stop = async (): Promise<void> => {
-    stopped = true;
-    timer?.clear();
-    timer = undefined;
+    await loop.stop();
     await running?.catch(() => {});
   };
 

@@ -1,4 +1,4 @@
-import { createVirtualClock, type VirtualClock } from '@pipewell/retry';
+import { createVirtualClock, type VirtualClock } from '@pipewell/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { startHeartbeat } from './heartbeat.js';
 import { createStaleMonitor } from './monitor.js';
@@ -216,6 +216,40 @@ describe('createStaleMonitor', () => {
       recoveryFailures: 1,
       failedChecks: 1,
     });
+    await monitor.stop();
+  });
+
+  it('lets a check under way (checkNow) cover the tick that falls due meanwhile', async () => {
+    const clock = createVirtualClock();
+    const inner = createMemoryHeartbeatStore();
+    let listings = 0;
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const slow: HeartbeatStore = {
+      ...inner,
+      listRuns: async (filter) => {
+        listings++;
+        await gate;
+        return inner.listRuns(filter);
+      },
+    };
+    const monitor = createStaleMonitor({
+      store: slow,
+      clock,
+      intervalMs: 60_000,
+      onStale: vi.fn(),
+    });
+    const manual = monitor.checkNow();
+    await clock.advance(60_000);
+    expect(listings).toBe(1);
+    release();
+    await manual;
+    expect(monitor.stats.checks).toBe(1);
+    // The next tick comes a whole interval after that check settled, and checks again.
+    await clock.advance(60_000);
+    expect(listings).toBe(2);
     await monitor.stop();
   });
 

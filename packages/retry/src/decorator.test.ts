@@ -1,8 +1,8 @@
+import { createVirtualClock } from '@pipewell/core/testing';
 import { describe, expect, it } from 'vitest';
 import { retryable } from './decorator.js';
 import { RetryError } from './errors.js';
 import { createRetryPolicy } from './policy.js';
-import { createVirtualClock } from './virtual-clock.js';
 
 const clock = createVirtualClock();
 const unavailable = (): Error => Object.assign(new Error('warehouse unavailable'), { code: 503 });

@@ -1,3 +1,5 @@
+import { PipewellError, PipewellOptionsError } from '@pipewell/core';
+
 /**
  * Why {@link RetryError} gave up: attempts ran out, the next wait would pass `maxElapsedMs`, a
  * server's wait hint was longer than `maxRetryAfterMs`, or the retry budget was empty.
@@ -9,20 +11,6 @@ export type RetryGiveUpReason = 'maxAttempts' | 'maxElapsed' | 'maxRetryAfter' |
  * @internal
  */
 export const KEPT_RECENT_ERRORS = 10;
-
-const retryErrorMarker = Symbol.for('@pipewell/retry.RetryError');
-const attemptTimeoutMarker = Symbol.for('@pipewell/retry.AttemptTimeoutError');
-const resultMarker = Symbol.for('@pipewell/retry.RetryableResultError');
-const optionsMarker = Symbol.for('@pipewell/retry.RetryOptionsError');
-
-/** @internal The `isInstance` check of every error here: a `Symbol.for` marker, not the prototype. */
-export function hasMarker(error: unknown, marker: symbol): boolean {
-  return (
-    typeof error === 'object' &&
-    error !== null &&
-    (error as Record<symbol, unknown>)[marker] === true
-  );
-}
 
 /** Fields of a {@link RetryError}. */
 export interface RetryErrorDetails {
@@ -54,7 +42,8 @@ export interface RetryErrorDetails {
  * }
  * ```
  */
-export class RetryError extends Error {
+export class RetryError extends PipewellError {
+  static override readonly marker = '@pipewell/retry.RetryError';
   override readonly name = 'RetryError';
   /** How many times the function was called (exact, however many errors were dropped). */
   readonly attempts: number;
@@ -97,13 +86,7 @@ export class RetryError extends Error {
   get lastError(): unknown {
     return this.errors[this.errors.length - 1];
   }
-
-  /** True for any `RetryError`, even one thrown by another installed copy of this package. */
-  static isInstance(error: unknown): error is RetryError {
-    return hasMarker(error, retryErrorMarker);
-  }
 }
-Object.defineProperty(RetryError.prototype, retryErrorMarker, { value: true });
 
 function describeReason({ reason, attempts, elapsedMs, nextDelayMs }: RetryErrorDetails): string {
   const calls = `${attempts} attempt${attempts === 1 ? '' : 's'}`;
@@ -129,7 +112,8 @@ function messageOf(error: unknown): string {
  * The reason an attempt's signal aborts when the attempt runs past `attemptTimeoutMs`. Counted
  * as transient by {@link isTransientError}, so a timed-out attempt is retried by default.
  */
-export class AttemptTimeoutError extends Error {
+export class AttemptTimeoutError extends PipewellError {
+  static override readonly marker = '@pipewell/retry.AttemptTimeoutError';
   override readonly name = 'AttemptTimeoutError';
   /** The attempt number that timed out (1 for the first call). */
   readonly attempt: number;
@@ -141,18 +125,13 @@ export class AttemptTimeoutError extends Error {
     this.attempt = attempt;
     this.timeoutMs = timeoutMs;
   }
-
-  /** True for any `AttemptTimeoutError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is AttemptTimeoutError {
-    return hasMarker(error, attemptTimeoutMarker);
-  }
 }
-Object.defineProperty(AttemptTimeoutError.prototype, attemptTimeoutMarker, { value: true });
 
 /**
  * Recorded in {@link RetryError.errors} for an attempt whose result `retryOnResult` rejected.
  */
-export class RetryableResultError<T = unknown> extends Error {
+export class RetryableResultError<T = unknown> extends PipewellError {
+  static override readonly marker = '@pipewell/retry.RetryableResultError';
   override readonly name = 'RetryableResultError';
   /** The result that `retryOnResult` asked to retry. */
   readonly result: T;
@@ -161,31 +140,19 @@ export class RetryableResultError<T = unknown> extends Error {
     super(`Attempt ${attempt} returned a result that retryOnResult rejected`);
     this.result = result;
   }
-
-  /** True for any `RetryableResultError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is RetryableResultError {
-    return hasMarker(error, resultMarker);
-  }
 }
-Object.defineProperty(RetryableResultError.prototype, resultMarker, { value: true });
 
 /**
- * Thrown when a policy is created with an invalid option or environment override. Names the
- * option (or environment variable) and the value it got.
+ * Thrown when a policy is created with an invalid option or environment override. `option`
+ * names the option (or environment variable), and the message the value it got. A
+ * {@link PipewellOptionsError}, like every pipewell options error.
  */
-export class RetryOptionsError extends TypeError {
+export class RetryOptionsError extends PipewellOptionsError {
+  static override readonly marker = '@pipewell/retry.RetryOptionsError';
   override readonly name = 'RetryOptionsError';
-  /** The option or environment variable that is wrong, such as `"baseDelayMs"`. */
-  readonly option: string;
 
+  /** Create an error naming `option`; the message gets the package prefix. */
   constructor(option: string, message: string) {
-    super(`@pipewell/retry: ${message}`);
-    this.option = option;
-  }
-
-  /** True for any `RetryOptionsError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is RetryOptionsError {
-    return hasMarker(error, optionsMarker);
+    super(option, `@pipewell/retry: ${message}`);
   }
 }
-Object.defineProperty(RetryOptionsError.prototype, optionsMarker, { value: true });

@@ -1,12 +1,12 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createVirtualClock } from '@pipewell/core/testing';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { RetryError, RetryOptionsError } from './errors.js';
 import { HttpError, throwIfNotOk } from './http-error.js';
 import { isPermanentError } from './permanent.js';
 import { retry } from './retry.js';
 import { isTransientError } from './transient.js';
-import { createVirtualClock } from './virtual-clock.js';
 
 type Handler = (req: IncomingMessage, res: ServerResponse) => void;
 

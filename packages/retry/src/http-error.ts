@@ -1,8 +1,6 @@
-import { type Clock, systemClock } from './clock.js';
-import { hasMarker, RetryOptionsError } from './errors.js';
+import { type Clock, PipewellError, systemClock } from '@pipewell/core';
+import { RetryOptionsError } from './errors.js';
 import { parseRetryAfter } from './retry-after.js';
-
-const httpErrorMarker = Symbol.for('@pipewell/retry.HttpError');
 
 /**
  * The parts of a fetch `Response` that {@link throwIfNotOk} and {@link HttpError.fromResponse}
@@ -80,7 +78,8 @@ const DEFAULT_BODY_TIMEOUT_MS = 5_000;
  * if (!response.ok) throw await HttpError.fromResponse(response);
  * ```
  */
-export class HttpError extends Error {
+export class HttpError extends PipewellError {
+  static override readonly marker = '@pipewell/retry.HttpError';
   override readonly name = 'HttpError';
   /** The HTTP status code. */
   readonly status: number;
@@ -150,13 +149,7 @@ export class HttpError extends Error {
       bodyTruncated: truncated,
     });
   }
-
-  /** True for any `HttpError`, even one from another installed copy of this package. */
-  static isInstance(error: unknown): error is HttpError {
-    return hasMarker(error, httpErrorMarker);
-  }
 }
-Object.defineProperty(HttpError.prototype, httpErrorMarker, { value: true });
 
 function checkResponse(response: unknown): asserts response is ResponseLike {
   const candidate = response as Partial<ResponseLike> | null;

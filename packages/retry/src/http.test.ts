@@ -1,10 +1,10 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { createVirtualClock } from '@pipewell/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { createRetryBudget } from './budget.js';
 import type { RetryError } from './errors.js';
 import { createRetryPolicy } from './policy.js';
-import { createVirtualClock } from './virtual-clock.js';
 
 /** Answers each request with the next planned response: a status, a dropped socket, or 200. */
 function flakyServer(plan: Array<number | 'drop' | { status: number; retryAfter: string }>) {

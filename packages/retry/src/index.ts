@@ -2,9 +2,6 @@ export type { Backoff, DelayContext, DelayFunction, Jitter } from './backoff.js'
 export { applyJitter, backoffCeiling } from './backoff.js';
 export type { RetryBudget, RetryBudgetOptions } from './budget.js';
 export { createRetryBudget } from './budget.js';
-export { calendarDateProblem, isCalendarDate } from './calendar-date.js';
-export type { Clock, ClockTimer } from './clock.js';
-export { systemClock } from './clock.js';
 export { retryable } from './decorator.js';
 export type { RetryErrorDetails, RetryGiveUpReason } from './errors.js';
 export {
@@ -15,8 +12,20 @@ export {
 } from './errors.js';
 export type { HttpErrorDetails, HttpErrorOptions, ResponseLike } from './http-error.js';
 export { HttpError, throwIfNotOk } from './http-error.js';
-export type { Logger } from './logger.js';
-export { silentLogger } from './logger.js';
+export type {
+  Clock,
+  ClockTimer,
+  Logger,
+  VirtualClock,
+  VirtualClockOptions,
+} from './moved-to-core.js';
+export {
+  calendarDateProblem,
+  createVirtualClock,
+  isCalendarDate,
+  silentLogger,
+  systemClock,
+} from './moved-to-core.js';
 export type {
   GiveUpEvent,
   GiveUpReason,
@@ -39,5 +48,3 @@ export type { RetryOptions } from './retry.js';
 export { retry } from './retry.js';
 export { parseRetryAfter, retryAfterMsOf } from './retry-after.js';
 export { isTransientError } from './transient.js';
-export type { VirtualClock, VirtualClockOptions } from './virtual-clock.js';
-export { createVirtualClock } from './virtual-clock.js';

@@ -1,3 +1,4 @@
+import { PipewellError, PipewellOptionsError } from '@pipewell/core';
 import { describe, expect, it } from 'vitest';
 import { RetryOptionsError } from './errors.js';
 import { createRetryPolicy } from './policy.js';
@@ -63,7 +64,8 @@ describe('option validation at creation', () => {
     expect(error.option).toBe(option);
     expect(error.message).toContain(message);
     expect(error.message.startsWith('@pipewell/retry: ')).toBe(true);
-    expect(error).toBeInstanceOf(TypeError);
+    expect(PipewellOptionsError.isInstance(error)).toBe(true);
+    expect(error).toBeInstanceOf(PipewellError);
   });
 
   it('refuses a signal on a shared policy', () => {

@@ -1,12 +1,11 @@
+import { type Clock, readEnv, systemClock } from '@pipewell/core';
 import type { Backoff, DelayFunction, Jitter } from './backoff.js';
 import { jitterNames } from './backoff.js';
 import type { RetryBudget } from './budget.js';
-import type { Clock } from './clock.js';
-import { systemClock } from './clock.js';
 import type { RetryGiveUpReason } from './errors.js';
 import { RetryOptionsError } from './errors.js';
 import type { RetryPresetName } from './presets.js';
-import { defaultEnv, resolveRetryPreset } from './presets.js';
+import { resolveRetryPreset } from './presets.js';
 import { isTransientError } from './transient.js';
 
 /** What {@link RetryPolicyOptions.onRetry} is told before each wait. */
@@ -263,7 +262,7 @@ export function parseRetryOptions(options: RetryPolicyOptions<never>): ParsedRet
 
   const merged: Record<string, unknown> = { ...options };
   if (options.preset !== undefined) {
-    const resolved = resolveRetryPreset(options.preset, options.env ?? defaultEnv());
+    const resolved = resolveRetryPreset(options.preset, readEnv(options.env));
     for (const [key, value] of Object.entries(resolved.values)) {
       // Environment overrides are the operator's word and win over code; preset defaults lose to it.
       if (

@@ -1,9 +1,9 @@
-import { describe, expect, it } from 'vitest';
+import { createVirtualClock } from '@pipewell/core/testing';
+import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type RetryError, RetryOptionsError } from './errors.js';
 import { createRetryPolicy } from './policy.js';
 import { type RetryPresetName, resolveRetryPreset, retryPresets } from './presets.js';
 import { retry } from './retry.js';
-import { createVirtualClock } from './virtual-clock.js';
 
 /** A transient error asking for a wait, as a 503 with Retry-After or an open breaker gives. */
 const busyFor = (retryAfterMs: number): Error =>
@@ -197,5 +197,17 @@ describe('retry presets', () => {
     const error = (await refused.catch((e: unknown) => e)) as RetryError;
     expect(error.reason).toBe('maxRetryAfter');
     expect(clock.now()).toBe(75_000);
+  });
+});
+
+describe('preset overrides from the process environment', () => {
+  afterEach(() => {
+    vi.unstubAllEnvs();
+  });
+
+  it('are read from process.env when no env is passed', () => {
+    vi.stubEnv('PIPEWELL_RETRY_BIGQUERY_MAX_ATTEMPTS', '6');
+    expect(resolveRetryPreset('bigquery').values.maxAttempts).toBe(6);
+    expect(createRetryPolicy({ preset: 'bigquery' }).options.maxAttempts).toBe(6);
   });
 });

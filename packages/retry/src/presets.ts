@@ -1,3 +1,4 @@
+import { type Env, readEnv } from '@pipewell/core';
 import type { Jitter } from './backoff.js';
 import { jitterNames } from './backoff.js';
 import { RetryOptionsError } from './errors.js';
@@ -125,13 +126,6 @@ function parseEnvNumber(variable: string, raw: string, integer: boolean): number
   return value;
 }
 
-/** The process environment when there is one (Node), else an empty object. */
-export function defaultEnv(): Readonly<Record<string, string | undefined>> {
-  return (
-    (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env ?? {}
-  );
-}
-
 /**
  * Resolve a preset with its environment overrides, `PIPEWELL_RETRY_<PRESET>_<OPTION>` (for
  * example `PIPEWELL_RETRY_PUBSUB_PUBLISH_MAX_ATTEMPTS=8`), and say where each value came from.
@@ -145,7 +139,7 @@ export function defaultEnv(): Readonly<Record<string, string | undefined>> {
  */
 export function resolveRetryPreset(
   name: RetryPresetName,
-  env: Readonly<Record<string, string | undefined>> = defaultEnv(),
+  env: Env = readEnv(),
 ): ResolvedRetryPreset {
   const preset = Object.hasOwn(retryPresets, name) ? retryPresets[name] : undefined;
   if (preset === undefined) {

@@ -1,7 +1,8 @@
 import { getEventListeners } from 'node:events';
+import { systemClock } from '@pipewell/core';
+import { createVirtualClock } from '@pipewell/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { createRetryBudget } from './budget.js';
-import { systemClock } from './clock.js';
 import {
   AttemptTimeoutError,
   RetryableResultError,
@@ -11,7 +12,6 @@ import {
 import type { RetryEvent } from './options.js';
 import { createRetryPolicy } from './policy.js';
 import { retry } from './retry.js';
-import { createVirtualClock } from './virtual-clock.js';
 
 const unavailable = (message = 'unavailable'): Error =>
   Object.assign(new Error(message), { code: 14 });

@@ -1,8 +1,9 @@
-const guardOptionsMarker = Symbol.for('@pipewell/soft-deps.DependencyGuardOptionsError');
+import { PipewellOptionsError } from '@pipewell/core';
 
 /**
  * Thrown by `createDependencyGuard` when an option is wrong, at creation, so a bad
- * threshold fails the deploy instead of skipping every run; `option` names the culprit.
+ * threshold fails the deploy instead of skipping every run; `option` names the culprit. A
+ * {@link PipewellOptionsError}, like every pipewell options error.
  *
  * @example
  * ```ts
@@ -13,23 +14,12 @@ const guardOptionsMarker = Symbol.for('@pipewell/soft-deps.DependencyGuardOption
  * }
  * ```
  */
-export class DependencyGuardOptionsError extends TypeError {
+export class DependencyGuardOptionsError extends PipewellOptionsError {
+  static override readonly marker = '@pipewell/soft-deps.DependencyGuardOptionsError';
   override readonly name = 'DependencyGuardOptionsError';
-  /** The option that is wrong, such as `"threshold"`. */
-  readonly option: string;
 
+  /** Create an error naming `option`; the message gets the package prefix. */
   constructor(option: string, message: string) {
-    super(`@pipewell/soft-deps: ${message}`);
-    this.option = option;
-  }
-
-  /** True for any `DependencyGuardOptionsError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is DependencyGuardOptionsError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[guardOptionsMarker] === true
-    );
+    super(option, `@pipewell/soft-deps: ${message}`);
   }
 }
-Object.defineProperty(DependencyGuardOptionsError.prototype, guardOptionsMarker, { value: true });

@@ -1,4 +1,4 @@
-import { calendarDateProblem } from '@pipewell/retry';
+import { calendarDateProblem } from '@pipewell/core';
 import type { DependencyKind, DependencyMap, ResolvedUpstream } from './map.js';
 
 /** What a processor may do: run, run with some soft inputs incomplete, or not run. */

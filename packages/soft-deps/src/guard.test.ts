@@ -1,4 +1,5 @@
-import { createVirtualClock, type Logger } from '@pipewell/retry';
+import { type Logger, PipewellOptionsError } from '@pipewell/core';
+import { createVirtualClock } from '@pipewell/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { DependencyGuardOptionsError } from './errors.js';
 import { createDependencyGuard, type DependencyGuardOptions } from './guard.js';
@@ -153,7 +154,7 @@ describe('createDependencyGuard options', () => {
 
   it('refuses threshold: 80 when the guard is created, naming the option, not at every run', () => {
     const error = optionsError({ map, threshold: 80 });
-    expect(error).toBeInstanceOf(TypeError);
+    expect(PipewellOptionsError.isInstance(error)).toBe(true);
     expect(error.name).toBe('DependencyGuardOptionsError');
     expect(error.option).toBe('threshold');
     expect(error.message).toBe(
@@ -177,7 +178,7 @@ describe('createDependencyGuard options', () => {
     ['degradationBudget', { map, degradationBudget: -0.1 }, 'in [0, 1] (got -0.1)'],
     ['strict', { map, strict: 'yes' }, 'option "strict" must be a boolean (got "yes")'],
     ['sink', { map, sink: {} }, 'option "sink" must be a DecisionSink with record(entry)'],
-    ['clock', { map, clock: Date }, 'option "clock" must be a Clock from @pipewell/retry'],
+    ['clock', { map, clock: Date }, 'option "clock" must be a Clock from @pipewell/core'],
     [
       'logger',
       { map, logger: { warn() {} } },

@@ -1,4 +1,4 @@
-import { type Clock, type Logger, silentLogger, systemClock } from '@pipewell/retry';
+import { type Clock, type Logger, silentLogger, systemClock } from '@pipewell/core';
 import { DependencyGuardOptionsError } from './errors.js';
 import { type DependencyDecision, type EvaluateOptions, evaluateDependencies } from './evaluate.js';
 import type { DependencyMap } from './map.js';
@@ -88,7 +88,7 @@ function checkGuardOptions(options: DependencyGuardOptions): void {
     );
   }
   if (options.clock !== undefined && !hasMethods(options.clock, ['now'])) {
-    throw optionError('clock', 'option "clock" must be a Clock from @pipewell/retry');
+    throw optionError('clock', 'option "clock" must be a Clock from @pipewell/core');
   }
   if (options.logger !== undefined && !hasMethods(options.logger, loggerMethods)) {
     throw optionError(

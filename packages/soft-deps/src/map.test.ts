@@ -1,3 +1,4 @@
+import { PipewellOptionsError } from '@pipewell/core';
 import { describe, expect, it } from 'vitest';
 import { evaluateDependencies } from './evaluate.js';
 import { createDependencyMap, DependencyMapError, parseDependencyMap } from './map.js';
@@ -77,7 +78,9 @@ describe('dependency maps', () => {
     [{}, 'processors'],
   ])('reject %j naming %s', (config, path) => {
     const error = mapError(() => createDependencyMap(config as never));
+    expect(error.option).toBe(path);
     expect(error.path).toBe(path);
+    expect(PipewellOptionsError.isInstance(error)).toBe(true);
     expect(error.message).toContain(`dependency map at ${path}: `);
   });
 

@@ -1,3 +1,4 @@
+import { PipewellOptionsError } from '@pipewell/core';
 import { z } from 'zod';
 
 /** Counts a coverage function reports for one upstream and data date. */
@@ -149,29 +150,32 @@ export interface DependencyMap {
   readonly problems: readonly string[];
 }
 
-const mapErrorMarker = Symbol.for('@pipewell/soft-deps.DependencyMapError');
-
-/** Thrown for a dependency map that does not fit the schema; `path` says where. */
-export class DependencyMapError extends TypeError {
+/**
+ * Thrown for a dependency map that does not fit the schema; `option` is where, as a path in the
+ * config (`''` when the text as a whole is not JSON). A {@link PipewellOptionsError}, like every
+ * pipewell options error.
+ */
+export class DependencyMapError extends PipewellOptionsError {
+  static override readonly marker = '@pipewell/soft-deps.DependencyMapError';
   override readonly name = 'DependencyMapError';
-  /** Where in the config, such as `processors.player_game_summary.upstreams.gamebook.kind`. */
-  readonly path: string;
 
+  /** Create an error for the config at `path`, such as `processors.box_scores.upstreams.gamebook.kind`. */
   constructor(path: string, message: string) {
-    super(`@pipewell/soft-deps: dependency map ${path === '' ? '' : `at ${path}: `}${message}`);
-    this.path = path;
-  }
-
-  /** True for any `DependencyMapError`, even from another installed copy of this package. */
-  static isInstance(error: unknown): error is DependencyMapError {
-    return (
-      typeof error === 'object' &&
-      error !== null &&
-      (error as Record<symbol, unknown>)[mapErrorMarker] === true
+    super(
+      path,
+      `@pipewell/soft-deps: dependency map ${path === '' ? '' : `at ${path}: `}${message}`,
     );
   }
+
+  /**
+   * Where in the config: the same as `option`.
+   * @deprecated Read `option`, the name every pipewell options error uses; `path` is removed in
+   *   the next minor release.
+   */
+  get path(): string {
+    return this.option;
+  }
 }
-Object.defineProperty(DependencyMapError.prototype, mapErrorMarker, { value: true });
 
 /** Options for {@link createDependencyMap}. */
 export interface DependencyMapOptions {

@@ -1,5 +1,25 @@
-import { describe, expect, it } from 'vitest';
-import { requireEmulators, startFirestoreEmulator, startPubSubEmulator } from './index.js';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  EMULATOR_REPORT_ENV,
+  readEmulatorEvents,
+  requireEmulators,
+  startFirestoreEmulator,
+  startPubSubEmulator,
+} from './index.js';
+
+// The run's summary file when the summary reporter is on; otherwise one of our own.
+const ownReport = process.env[EMULATOR_REPORT_ENV]
+  ? undefined
+  : mkdtempSync(join(tmpdir(), 'pipewell-emulators-test-'));
+if (ownReport) process.env[EMULATOR_REPORT_ENV] = join(ownReport, 'events.jsonl');
+const report = process.env[EMULATOR_REPORT_ENV] as string;
+
+afterAll(() => {
+  if (ownReport) rmSync(ownReport, { recursive: true, force: true });
+});
 
 const available = requireEmulators('tools/emulators');
 
@@ -16,6 +36,13 @@ describe.skipIf(!available)('startFirestoreEmulator', () => {
     }
     expect(() => process.kill(-emulator.pid, 0)).toThrow();
     await emulator.stop();
+    // What the run's emulator summary prints for this suite.
+    expect(readEmulatorEvents(report)).toContainEqual({
+      event: 'started',
+      suite: 'tools/emulators',
+      kind: 'Firestore',
+      host: emulator.host,
+    });
   }, 90_000);
 });
 

@@ -1,5 +1,17 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { accessSync, constants, statSync } from 'node:fs';
 import { createServer } from 'node:net';
+import { delimiter, join } from 'node:path';
+import { type EmulatorKind, recordEmulatorEvent } from './report.js';
+
+export {
+  EMULATOR_REPORT_ENV,
+  type EmulatorEvent,
+  type EmulatorKind,
+  readEmulatorEvents,
+  recordEmulatorEvent,
+  summarizeEmulatorSuites,
+} from './report.js';
 
 /** An emulator this process started, on 127.0.0.1. */
 export interface RunningEmulator {
@@ -22,29 +34,98 @@ export interface EmulatorOptions {
   readonly startTimeoutMs?: number;
 }
 
-/** Whether the emulators can run here: `gcloud` and `java` on PATH. */
-export function emulatorAvailability(): { available: boolean; reason?: string } {
-  for (const command of ['gcloud', 'java']) {
+const EMULATORS_ENV = 'PIPEWELL_EMULATORS';
+const INSTALL = 'install the Google Cloud CLI with its emulator components and Java 17';
+const INSTALL_HINT = `To run them, ${INSTALL}; under CI=true a missing emulator fails the run.`;
+
+function onPath(command: string, path: string | undefined): boolean {
+  for (const dir of (path ?? '').split(delimiter)) {
+    if (dir === '') continue;
     try {
-      execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+      const file = join(dir, command);
+      accessSync(file, constants.X_OK);
+      if (statSync(file).isFile()) return true;
     } catch {
-      return { available: false, reason: `${command} is not on PATH` };
+      // Not in this directory.
     }
+  }
+  return false;
+}
+
+/** `CI=false` and `CI=0` are how people say "not CI", so only other non-empty values count. */
+function inCI(env: NodeJS.ProcessEnv): boolean {
+  const value = env.CI?.trim().toLowerCase();
+  return value !== undefined && value !== '' && value !== '0' && value !== 'false';
+}
+
+/**
+ * Whether the emulators can run here: `gcloud` and `java` on the PATH of `env`.
+ *
+ * @example
+ * ```ts
+ * const { available, reason } = emulatorAvailability(); // reason: 'gcloud is not on PATH'
+ * ```
+ */
+export function emulatorAvailability(env: NodeJS.ProcessEnv = process.env): {
+  available: boolean;
+  reason?: string;
+} {
+  for (const command of ['gcloud', 'java']) {
+    if (!onPath(command, env.PATH))
+      return { available: false, reason: `${command} is not on PATH` };
   }
   return { available: true };
 }
 
 /**
- * True when the emulator suites can run. Outside CI a missing emulator skips them with a loud
- * warning; under CI it is an error, so a green CI always means the suites ran.
+ * The suite that last asked for the emulators in this module instance. vitest isolates each
+ * test file's modules, so this names the file's suite when its hooks start an emulator.
  */
-export function requireEmulators(suite: string): boolean {
-  const { available, reason } = emulatorAvailability();
-  if (available) return true;
-  const message = `${suite}: Google Cloud emulators unavailable (${reason}); install the Google Cloud CLI with its emulator components and Java 17`;
-  if (process.env.CI) throw new Error(`${message}. CI requires them.`);
-  // biome-ignore lint/suspicious/noConsole: the skip must be loud, and tests have no logger
-  console.warn(`\n!!! SKIPPING ${message}\n`);
+let activeSuite: string | undefined;
+
+/**
+ * True when the emulator suites can run. Outside CI a missing emulator skips them; under CI
+ * (`CI` set to anything but `false` or `0`) it is an error, so a green CI always means the
+ * suites ran. `PIPEWELL_EMULATORS=skip` skips them on purpose, CI or not. What happened is
+ * recorded for the run's emulator summary (`createEmulatorSummaryReporter`); without that reporter
+ * a skip is a loud console warning.
+ *
+ * @param suite - the name the summary and the messages give this suite
+ * @param env - where `PATH`, `CI` and `PIPEWELL_EMULATORS` come from (default `process.env`)
+ * @example
+ * ```ts
+ * const available = requireEmulators('@pipewell/clients Pub/Sub');
+ * describe.skipIf(!available)('Pub/Sub against the emulator', () => {});
+ * ```
+ */
+export function requireEmulators(suite: string, env: NodeJS.ProcessEnv = process.env): boolean {
+  const mode = env[EMULATORS_ENV] || 'auto';
+  if (mode !== 'auto' && mode !== 'skip') {
+    throw new Error(`${EMULATORS_ENV} must be "auto" or "skip", not ${JSON.stringify(mode)}`);
+  }
+  if (mode === 'skip') {
+    const reason = `skipped on request (${EMULATORS_ENV}=skip)`;
+    if (!recordEmulatorEvent({ event: 'skipped', suite, reason }, env)) {
+      // biome-ignore lint/suspicious/noConsole: the skip must be loud, and tests have no logger
+      console.warn(`\n!!! SKIPPING ${suite}: ${reason}\n`);
+    }
+    return false;
+  }
+  const { available, reason = 'unknown reason' } = emulatorAvailability(env);
+  if (available) {
+    activeSuite = suite;
+    recordEmulatorEvent({ event: 'available', suite }, env);
+    return true;
+  }
+  const message = `${suite}: Google Cloud emulators unavailable (${reason})`;
+  if (inCI(env)) {
+    recordEmulatorEvent({ event: 'missing', suite, reason, hint: INSTALL_HINT }, env);
+    throw new Error(`${message}. CI requires them: ${INSTALL}.`);
+  }
+  if (!recordEmulatorEvent({ event: 'skipped', suite, reason, hint: INSTALL_HINT }, env)) {
+    // biome-ignore lint/suspicious/noConsole: the skip must be loud, and tests have no logger
+    console.warn(`\n!!! SKIPPING ${message}. ${INSTALL_HINT}\n`);
+  }
   return false;
 }
 
@@ -79,6 +160,11 @@ function groupAlive(pid: number): boolean {
   }
 }
 
+const kindNames: Record<'firestore' | 'pubsub', EmulatorKind> = {
+  firestore: 'Firestore',
+  pubsub: 'Pub/Sub',
+};
+
 async function start(
   kind: 'firestore' | 'pubsub',
   args: (host: string, projectId: string) => string[],
@@ -87,13 +173,30 @@ async function start(
   const projectId = options.projectId ?? 'demo-pipewell';
   const port = await freePort();
   const host = `127.0.0.1:${port}`;
+  const report = {
+    suite: activeSuite ?? 'a suite without requireEmulators',
+    kind: kindNames[kind],
+    host,
+  };
   const child: ChildProcess = spawn('gcloud', args(host, projectId), {
     detached: true,
     stdio: ['ignore', 'pipe', 'pipe'],
     env: { ...process.env, CLOUDSDK_CORE_DISABLE_PROMPTS: '1' },
   });
+  let exited = false;
+  // A failed spawn (gcloud gone since the availability check) reports here, not by a throw.
+  child.on('error', () => {
+    exited = true;
+  });
+  child.on('exit', () => {
+    exited = true;
+  });
   const pid = child.pid;
-  if (pid === undefined) throw new Error(`could not start the ${kind} emulator`);
+  if (pid === undefined) {
+    const message = `could not start the ${kind} emulator`;
+    recordEmulatorEvent({ event: 'start-failed', ...report, message });
+    throw new Error(message);
+  }
   // Keep a bounded tail of the output for error messages.
   const tail: string[] = [];
   const keep = (chunk: Buffer): void => {
@@ -102,10 +205,6 @@ async function start(
   };
   child.stdout?.on('data', keep);
   child.stderr?.on('data', keep);
-  let exited = false;
-  child.on('exit', () => {
-    exited = true;
-  });
   const onExit = (): void => {
     killGroup(pid, 'SIGKILL');
   };
@@ -138,12 +237,13 @@ async function start(
     }
     if (exited || Date.now() > deadline) {
       await stop();
-      throw new Error(
-        `the ${kind} emulator on ${host} ${exited ? 'exited' : 'did not answer in time'}; its last output:\n${tail.join('\n')}`,
-      );
+      const message = `the ${kind} emulator on ${host} ${exited ? 'exited' : 'did not answer in time'}`;
+      recordEmulatorEvent({ event: 'start-failed', ...report, message });
+      throw new Error(`${message}; its last output:\n${tail.join('\n')}`);
     }
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
+  recordEmulatorEvent({ event: 'started', ...report });
 
   return {
     host,

@@ -1,4 +1,5 @@
-import { createVirtualClock, type Logger, type VirtualClock } from '@pipewell/retry';
+import type { Logger } from '@pipewell/core';
+import { createVirtualClock, type VirtualClock } from '@pipewell/core/testing';
 import { afterEach, beforeEach, expect, it } from 'vitest';
 import { type AlerterOptions, createAlerter } from '../alerter.js';
 import type { AlertOutbox, OutboxLimitsOptions } from '../outbox.js';

@@ -1,4 +1,3 @@
-import type { Logger } from '@pipewell/retry';
 import type { BreakerStateStore } from '../store.js';
 
 /** A view of `inner` whose calls wait while paused: a slow store, or a paused instance. */
@@ -58,26 +57,5 @@ export function countingStore(inner: BreakerStateStore): {
     },
     writes,
     total: () => writes.compareAndSet + writes.recordOutcome,
-  };
-}
-
-/** One line a {@link recordingLogger} received. */
-export interface LoggedLine {
-  readonly level: 'debug' | 'info' | 'warn' | 'error';
-  readonly fields: Record<string, unknown>;
-  readonly message: string | undefined;
-}
-
-/** A logger that keeps every line, for assertions. */
-export function recordingLogger(): { readonly lines: LoggedLine[]; readonly logger: Logger } {
-  const lines: LoggedLine[] = [];
-  const at =
-    (level: LoggedLine['level']) =>
-    (fields: object, message?: string): void => {
-      lines.push({ level, fields: fields as Record<string, unknown>, message });
-    };
-  return {
-    lines,
-    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
   };
 }

@@ -10,8 +10,8 @@ export interface ClockTimer {
 
 /**
  * The source of time for every pipewell package. Inject {@link systemClock} in production and a
- * {@link createVirtualClock | virtual clock} in tests, so backoffs, breaker timeouts and
- * heartbeats run in virtual time.
+ * virtual clock (`createVirtualClock` from `@pipewell/core/testing`) in tests, so backoffs,
+ * breaker timeouts and heartbeats run in virtual time.
  *
  * @example
  * ```ts
@@ -48,6 +48,7 @@ class SystemTimer implements ClockTimer {
 /**
  * Sleep on `clock`-style timers, rejecting with `signal.reason` the moment `signal` aborts.
  * Shared by the system and virtual clocks so both honour aborts the same way.
+ * @internal
  */
 export function abortableSleep(
   schedule: (callback: () => void, ms: number) => ClockTimer,
@@ -82,7 +83,7 @@ function systemSetTimeout(callback: () => void, ms: number): ClockTimer {
  *
  * @example
  * ```ts
- * await retry(fetchScores, { clock: systemClock }); // the default
+ * const breaker = createCircuitBreaker({ name: 'bigquery', clock: systemClock }); // the default
  * ```
  */
 export const systemClock: Clock = Object.freeze({

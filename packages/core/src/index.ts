@@ -1,0 +1,13 @@
+export { calendarDateProblem, isCalendarDate } from './calendar-date.js';
+export type { Clock, ClockTimer } from './clock.js';
+export { systemClock } from './clock.js';
+export type { Env } from './env.js';
+export { processEnv, readEnv } from './env.js';
+export type { PipewellErrorClass, PipewellErrorOptions } from './error.js';
+export { PipewellError, PipewellOptionsError } from './error.js';
+export type { EveryHandle, EveryOptions, TickContext } from './every.js';
+export { every } from './every.js';
+export type { Logger } from './logger.js';
+export { silentLogger } from './logger.js';
+export type { SleepOptions } from './sleep.js';
+export { sleep } from './sleep.js';
