@@ -1,5 +1,12 @@
 import { packageConfig } from '../../tsup.config.base';
 
 export default packageConfig({
-  entry: ['src/index.ts', 'src/bigquery.ts', 'src/sql.ts', 'src/pubsub.ts', 'src/firestore.ts'],
+  entry: [
+    'src/index.ts',
+    'src/bigquery.ts',
+    'src/sql.ts',
+    'src/pubsub.ts',
+    'src/firestore.ts',
+    'src/testing.ts',
+  ],
 });

@@ -15,7 +15,7 @@ import {
 } from './bigquery.js';
 import { closeAll } from './pool.js';
 import { ClientConfigError } from './project.js';
-import { apiError, type FakeBigQuery, startFakeBigQuery } from './testing/fake-bigquery.js';
+import { bigQueryErrorAnswer, type FakeBigQuery, startFakeBigQuery } from './testing.js';
 
 // The SDK authenticates every request; the fake needs none.
 const noAuth = { getRequestHeaders: async () => new Headers({ authorization: 'Bearer test' }) };
@@ -48,7 +48,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('sends values as typed parameters, so injection payloads stay data', async () => {
-    fake.setResult([{ name: 'n', type: 'INT64' }], [[0]]);
+    fake.setResult({ fields: [{ name: 'n', type: 'INT64' }], rows: [[0]] });
     const payloads = ["' OR 1=1 --", '`; DROP TABLE nba_raw.box_scores; --', 'a"b\\\\c'];
     const rows = await run(
       query(
@@ -78,8 +78,12 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('retries a 503 and then succeeds', async () => {
-    fake.setResult([{ name: 'player', type: 'STRING' }], [['Jayson Tatum']]);
-    fake.script('jobs', apiError(503, 'backendError', 'Backend error'), 'reset');
+    fake.setResult({ fields: [{ name: 'player', type: 'STRING' }], rows: [['Jayson Tatum']] });
+    fake.script(
+      'jobs',
+      bigQueryErrorAnswer({ status: 503, reason: 'backendError', message: 'Backend error' }),
+      'reset',
+    );
     const rows = await run(
       query(sql`SELECT player FROM ${ident('nba_raw.rosters')}`, { bigquery, retry }),
     );
@@ -90,7 +94,11 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   it("fails at once, with BigQuery's message, on an invalid query", async () => {
     fake.script(
       'jobs',
-      apiError(400, 'invalidQuery', 'Syntax error: Unexpected keyword FORM at [1:10]'),
+      bigQueryErrorAnswer({
+        status: 400,
+        reason: 'invalidQuery',
+        message: 'Syntax error: Unexpected keyword FORM at [1:10]',
+      }),
     );
     const error = await run(query(sql`SELECT * FORM x`, { bigquery, retry })).catch(
       (e: unknown) => e,
@@ -103,7 +111,13 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   it('gives up after the preset attempts on a persistent rateLimitExceeded', async () => {
     fake.script(
       'jobs',
-      ...[1, 2, 3].map(() => apiError(403, 'rateLimitExceeded', 'Exceeded rate limits')),
+      ...[1, 2, 3].map(() =>
+        bigQueryErrorAnswer({
+          status: 403,
+          reason: 'rateLimitExceeded',
+          message: 'Exceeded rate limits',
+        }),
+      ),
     );
     const error = await run(query(sql`SELECT 1`, { bigquery, retry })).catch((e: unknown) => e);
     expect(RetryError.isInstance(error)).toBe(true);
@@ -161,7 +175,10 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('retries an insert on 503 with the same insert ids', async () => {
-    fake.script('insertAll', apiError(503, 'backendError', 'Backend error'));
+    fake.script(
+      'insertAll',
+      bigQueryErrorAnswer({ status: 503, reason: 'backendError', message: 'Backend error' }),
+    );
     const rows = [{ a: 1 }, { a: 2 }];
     const result = await run(insertRows('nba_raw.t', rows, { bigquery, retry }));
     expect(result).toEqual({ inserted: 2, failed: [] });
@@ -173,7 +190,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('upserts by key with one MERGE, rows as an array-of-struct parameter', async () => {
-    fake.setResult([], []);
+    fake.setResult({ fields: [], rows: [] });
     await run(
       mergeRows(
         'nba_analytics.player_game_summary',
@@ -215,7 +232,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
     };
 
   it('sends bigints as decimal strings, and the promise settles', async () => {
-    fake.setResult([{ name: 'n', type: 'INT64' }], [[1]]);
+    fake.setResult({ fields: [{ name: 'n', type: 'INT64' }], rows: [[1]] });
     const big = 2n ** 70n;
     await run(
       query(
@@ -239,7 +256,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('sends bytes as base64 BYTES, and types bigints and bytes inside a STRUCT', async () => {
-    fake.setResult([], []);
+    fake.setResult({ fields: [], rows: [] });
     await run(
       query(
         sql`SELECT ${Buffer.from('hi')}, ${new Uint8Array([0xff, 0x00])}, ${{ id: 5n, payload: Buffer.from('hi') }}`,
@@ -280,7 +297,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('returns at most maxResults rows', async () => {
-    fake.setResult([{ name: 'n', type: 'INT64' }], [[1], [2], [3], [4], [5]]);
+    fake.setResult({ fields: [{ name: 'n', type: 'INT64' }], rows: [[1], [2], [3], [4], [5]] });
     const rows = await run(
       query(sql`SELECT n FROM ${ident('d.t')}`, { bigquery, retry, maxResults: 2 }),
     );
@@ -346,7 +363,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('merges DATE, bigint and bytes columns with their values on the wire', async () => {
-    fake.setResult([], []);
+    fake.setResult({ fields: [], rows: [] });
     await run(
       mergeRows(
         'd.t',
@@ -381,7 +398,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   // The SDK reads any object with a `type` naming a time, date, geography or range type as one of
   // its own wrappers and sends its `value` alone: a row like these went out as `{}`.
   it('merges rows whose `type` and `value` columns read like BigQuery types, intact', async () => {
-    fake.setResult([], []);
+    fake.setResult({ fields: [], rows: [] });
     const rows = [
       { id: 1, type: 'OVERTIME', value: 'x' },
       { id: 2, type: 'UPDATE', value: null },
@@ -406,7 +423,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('sends STRUCT parameters with `type` and `value` fields intact, alone, in arrays and nested', async () => {
-    fake.setResult([], []);
+    fake.setResult({ fields: [], rows: [] });
     const game = {
       type: 'OVERTIME',
       value: 3,
@@ -499,7 +516,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it("sends the SDK's own value classes (as a row read back holds them) by their class", async () => {
-    fake.setResult([], []);
+    fake.setResult({ fields: [], rows: [] });
     await run(
       query(
         sql`SELECT ${BigQuery.date('2026-01-24')}, ${BigQuery.timestamp(new Date('2026-01-24T19:30:00Z'))}, ${BigQuery.geography('POINT(0 0)')}, ${[BigQuery.int('9007199254740993')]}, ${new Date('2026-01-24T00:00:00Z')}`,
@@ -528,7 +545,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('sends typed nulls as NULL and JSON values as JSON text', async () => {
-    fake.setResult([], []);
+    fake.setResult({ fields: [], rows: [] });
     await run(
       query(
         sql`SELECT ${typed(null, 'STRING')}, ${typed(null, ['INT64'])}, ${typed({ type: 'DATE', value: [1, 'x'] }, 'JSON')}`,
@@ -551,7 +568,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
   });
 
   it('places column() as an identifier in the SQL, not as a parameter', async () => {
-    fake.setResult([{ name: 'points', type: 'INT64' }], [[31]]);
+    fake.setResult({ fields: [{ name: 'points', type: 'INT64' }], rows: [[31]] });
     const rows = await run(
       query(
         sql`SELECT ${column('points')} FROM ${ident('d.t')} ORDER BY ${column('points')} DESC`,
@@ -570,7 +587,7 @@ describe('BigQuery over its REST wire, against a local fake', () => {
       // A dead port: reaching it would mean process.env was read after all.
       process.env.BIGQUERY_EMULATOR_HOST = 'http://127.0.0.1:9';
       process.env.GCP_PROJECT_ID = 'demo-process';
-      fake.setResult([{ name: 'n', type: 'INT64' }], [[1]]);
+      fake.setResult({ fields: [{ name: 'n', type: 'INT64' }], rows: [[1]] });
       const local = getBigQuery({
         env: { BIGQUERY_EMULATOR_HOST: fake.url, GCP_PROJECT_ID: 'demo-injected' },
       });

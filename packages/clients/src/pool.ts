@@ -52,16 +52,35 @@ export function pooled<T>(
   return client;
 }
 
+/** Closings started by earlier `closeAll` calls and not yet settled. */
+const underway = new Set<Promise<unknown>>();
+
 /**
  * Close every pooled client (BigQuery, Pub/Sub, Firestore) and forget them: for shutdown and
- * between tests. Errors from individual clients are collected and rethrown together.
+ * between tests. Idempotent, and safe to call concurrently: each call resolves once every client
+ * pooled before it is closed, including those an earlier call is still closing, so a second
+ * shutdown hook never returns while connections are still open. Errors from the clients this
+ * call closed are collected and rethrown together. A client asked for afterwards is a new one.
+ *
+ * @example
+ * ```ts
+ * process.on('SIGTERM', async () => {
+ *   await subscriber.close();
+ *   await closeAll();
+ * });
+ * ```
  */
 export async function closeAll(): Promise<void> {
   const closing = [...pools.values()].flatMap((pool) =>
     [...pool.values()].map((entry) => entry.close()),
   );
   pools.clear();
-  const results = await Promise.allSettled(closing);
+  const earlier = [...underway];
+  const settled = Promise.allSettled(closing);
+  underway.add(settled);
+  // Each caller sees the failures of its own clients; an earlier caller reports its own.
+  const results = await settled.finally(() => underway.delete(settled));
+  await Promise.allSettled(earlier);
   const failures = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
   if (failures.length > 0) {
     throw new AggregateError(

@@ -1,60 +1,15 @@
-import { execFile } from 'node:child_process';
-import { createRequire } from 'node:module';
-import { fileURLToPath, pathToFileURL } from 'node:url';
-import { promisify } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { ClientConfigError } from './project.js';
 import { column, ident, isSqlQuery, sql, typed } from './sql.js';
-
-const run = promisify(execFile);
-
-// Loads `entry` from source in a fresh Node process in which any attempt to load a Google Cloud
-// SDK throws: ESM imports through a resolve hook, CommonJS requires through the CJS resolver.
-const guard = `
-import Module, { register } from 'node:module';
-const refuse = (specifier) => {
-  if (specifier.startsWith('@google-cloud/')) throw new Error('loaded the SDK: ' + specifier);
-};
-const resolveFilename = Module._resolveFilename;
-Module._resolveFilename = function (request, ...rest) {
-  refuse(request);
-  return resolveFilename.call(this, request, ...rest);
-};
-register('data:text/javascript,' + encodeURIComponent(
-  'export async function resolve(specifier, context, next) {' +
-  "  if (specifier.startsWith('@google-cloud/')) throw new Error('loaded the SDK: ' + specifier);" +
-  '  return next(specifier, context);' +
-  '}'
-));
-`;
-
-async function loadAlone(entry: string): Promise<string[]> {
-  const tsx = pathToFileURL(createRequire(import.meta.url).resolve('tsx/esm')).href;
-  const url = pathToFileURL(fileURLToPath(new URL(entry, import.meta.url))).href;
-  const { stdout } = await run(
-    process.execPath,
-    [
-      '--conditions=@pipewell/source',
-      '--import',
-      tsx,
-      '--import',
-      `data:text/javascript,${encodeURIComponent(guard)}`,
-      '--input-type=module',
-      '--eval',
-      `const m = await import(${JSON.stringify(url)}); console.log(JSON.stringify(Object.keys(m).sort()));`,
-    ],
-    { timeout: 60_000 },
-  );
-  return JSON.parse(stdout) as string[];
-}
+import { loadAlone } from './test-support/load-alone.js';
 
 describe('@pipewell/clients/sql', () => {
   it('loads without any Google Cloud SDK', async () => {
-    expect(await loadAlone('./sql.ts')).toEqual(['column', 'ident', 'isSqlQuery', 'sql', 'typed']);
+    expect(await loadAlone('sql.ts')).toEqual(['column', 'ident', 'isSqlQuery', 'sql', 'typed']);
   }, 60_000);
 
   it('(the same check refuses the BigQuery entry, which needs the SDK)', async () => {
-    const error = await loadAlone('./bigquery.ts').catch((e: unknown) => e);
+    const error = await loadAlone('bigquery.ts').catch((e: unknown) => e);
     expect((error as { stderr?: string }).stderr).toContain(
       'loaded the SDK: @google-cloud/bigquery',
     );
