@@ -1,7 +1,19 @@
 /** How a delay is spread: see {@link RetryPolicyOptions.jitter}. */
 export type Jitter = 'full' | 'equal' | 'decorrelated' | 'none';
 
-/** What a custom {@link DelayFunction} is told about the retry it is timing. */
+/**
+ * What a custom `backoff` function ({@link RetryPolicyOptions.backoff}) is told about the retry
+ * it is timing.
+ *
+ * @example
+ * ```ts
+ * // Linear backoff, 2 s more for each retry, and 30 s after a quota error.
+ * function linear({ retry, error }: DelayContext): number {
+ *   return isQuotaError(error) ? 30_000 : 2_000 * retry;
+ * }
+ * const policy = createRetryPolicy({ backoff: linear });
+ * ```
+ */
 export interface DelayContext {
   /** The retry this delay comes before: 1 for the wait after the first failed call. */
   readonly retry: number;
@@ -11,11 +23,11 @@ export interface DelayContext {
   readonly previousDelayMs: number;
 }
 
-/** Compute the wait before a retry yourself. Must return a finite number of milliseconds >= 0. */
+/**
+ * Compute the wait before a retry yourself. Must return a finite number of milliseconds >= 0.
+ * @internal
+ */
 export type DelayFunction = (context: DelayContext) => number;
-
-/** The shape of the delays before jitter: see {@link RetryPolicyOptions.backoff}. */
-export type Backoff = 'exponential' | 'constant' | DelayFunction;
 
 /** The jitter names accepted by {@link RetryPolicyOptions.jitter}. */
 export const jitterNames: readonly Jitter[] = Object.freeze([

@@ -2,12 +2,12 @@ import type { RetryPolicyOptions } from './options.js';
 import type { RetryPolicy } from './policy.js';
 import { createRetryPolicy } from './policy.js';
 
+// Options objects cannot have `execute` (it is not an option), so it tells a policy apart.
 function isPolicy(value: unknown): value is RetryPolicy {
   return (
     typeof value === 'object' &&
     value !== null &&
-    typeof (value as RetryPolicy).execute === 'function' &&
-    'options' in value
+    typeof (value as RetryPolicy).execute === 'function'
   );
 }
 

@@ -1,9 +1,9 @@
-export type { Backoff, DelayContext, DelayFunction, Jitter } from './backoff.js';
-export { applyJitter, backoffCeiling } from './backoff.js';
+export type { DelayContext, Jitter } from './backoff.js';
 export type { RetryBudget, RetryBudgetOptions } from './budget.js';
 export { createRetryBudget } from './budget.js';
 export { retryable } from './decorator.js';
-export type { RetryErrorDetails, RetryGiveUpReason } from './errors.js';
+export { applyJitter, backoffCeiling, parseRetryAfter, retryAfterMsOf } from './deprecated.js';
+export type { RetryGiveUpReason } from './errors.js';
 export {
   AttemptTimeoutError,
   RetryableResultError,
@@ -29,22 +29,15 @@ export {
 export type {
   GiveUpEvent,
   GiveUpReason,
-  ParsedRetryOptions,
   RetryEvent,
   RetryPolicyOptions,
   SuccessEvent,
 } from './options.js';
 export { isPermanentError } from './permanent.js';
-export type { Retryable, RetryContext, RetryPolicy } from './policy.js';
+export type { RetryContext, RetryPolicy } from './policy.js';
 export { createRetryPolicy } from './policy.js';
-export type {
-  ResolvedRetryPreset,
-  RetryPresetName,
-  RetryPresetSource,
-  RetryPresetValues,
-} from './presets.js';
+export type { RetryPresetName } from './presets.js';
 export { resolveRetryPreset, retryPresets } from './presets.js';
 export type { RetryOptions } from './retry.js';
 export { retry } from './retry.js';
-export { parseRetryAfter, retryAfterMsOf } from './retry-after.js';
 export { isTransientError } from './transient.js';

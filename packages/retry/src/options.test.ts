@@ -1,6 +1,7 @@
 import { PipewellError, PipewellOptionsError } from '@pipewell/core';
 import { describe, expect, it } from 'vitest';
 import { RetryOptionsError } from './errors.js';
+import { parseRetryOptions } from './options.js';
 import { createRetryPolicy } from './policy.js';
 import { retry } from './retry.js';
 
@@ -89,13 +90,13 @@ describe('option validation at creation', () => {
   });
 
   it('accepts the documented defaults and extremes', () => {
-    const policy = createRetryPolicy({
+    const extremes = parseRetryOptions({
       maxAttempts: Number.POSITIVE_INFINITY,
       baseDelayMs: 0,
       maxDelayMs: 0,
     });
-    expect(policy.options.maxAttempts).toBe(Number.POSITIVE_INFINITY);
-    const defaults = createRetryPolicy().options;
+    expect(extremes.maxAttempts).toBe(Number.POSITIVE_INFINITY);
+    const defaults = parseRetryOptions({});
     expect(defaults).toMatchObject({
       maxAttempts: 3,
       baseDelayMs: 1000,

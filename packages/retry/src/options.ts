@@ -1,5 +1,5 @@
 import { type Clock, readEnv, systemClock } from '@pipewell/core';
-import type { Backoff, DelayFunction, Jitter } from './backoff.js';
+import type { DelayContext, DelayFunction, Jitter } from './backoff.js';
 import { jitterNames } from './backoff.js';
 import type { RetryBudget } from './budget.js';
 import type { RetryGiveUpReason } from './errors.js';
@@ -81,7 +81,7 @@ export interface RetryPolicyOptions<T = unknown> {
    * a function returning the delay itself (jitter is not applied to a function's result).
    * @default 'exponential'
    */
-  readonly backoff?: Backoff;
+  readonly backoff?: 'exponential' | 'constant' | ((context: DelayContext) => number);
   /**
    * Give up at once (reason `'maxElapsed'`) rather than start a wait that would end past this
    * many milliseconds since the first call; this holds for waits a `Retry-After` hint asks for
@@ -131,7 +131,11 @@ export interface RetryPolicyOptions<T = unknown> {
   readonly onSuccess?: (event: SuccessEvent<T>) => void;
 }
 
-/** The validated form of {@link RetryPolicyOptions} a policy runs on. */
+/**
+ * The validated form of {@link RetryPolicyOptions} a policy runs on: an internal representation,
+ * free to change between releases.
+ * @internal
+ */
 export interface ParsedRetryOptions {
   /** Total calls, counting the first. */
   readonly maxAttempts: number;

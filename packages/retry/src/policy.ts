@@ -22,7 +22,10 @@ export interface RetryContext {
   readonly signal: AbortSignal;
 }
 
-/** A function a policy can retry: called with a {@link RetryContext}, returning a value or a promise. */
+/**
+ * A function a policy can retry: called with a {@link RetryContext}, returning a value or a promise.
+ * @internal
+ */
 export type Retryable<R> = (context: RetryContext) => R | PromiseLike<R>;
 
 /**
@@ -36,8 +39,16 @@ export type Retryable<R> = (context: RetryContext) => R | PromiseLike<R>;
  */
 export interface RetryPolicy<T = unknown> {
   /** Run `fn` with retries. Rejects with {@link RetryError} when attempts, time or budget run out. */
-  execute<R extends T>(fn: Retryable<R>, signal?: AbortSignal): Promise<R>;
-  /** The validated options this policy runs on. */
+  execute<R extends T>(
+    fn: (context: RetryContext) => R | PromiseLike<R>,
+    signal?: AbortSignal,
+  ): Promise<R>;
+  /**
+   * The validated options this policy runs on.
+   * @deprecated An internal representation, free to change between releases; read a preset's
+   *   effective values with {@link resolveRetryPreset}. `options` is removed in the next minor
+   *   release.
+   */
   readonly options: ParsedRetryOptions;
 }
 
@@ -119,7 +130,7 @@ function raceAbort<R>(promise: Promise<R>, signal: AbortSignal): Promise<R> {
 }
 
 class Policy<T> implements RetryPolicy<T> {
-  readonly options: ParsedRetryOptions;
+  readonly #options: ParsedRetryOptions;
   /**
    * Whether a call without a signal can take the allocation-light path: one derived promise, no
    * abort listener, and no clock read unless attempts are timed or time is limited. Hooks and
@@ -131,7 +142,7 @@ class Policy<T> implements RetryPolicy<T> {
   readonly #recordSuccess: (<R>(value: R) => R) | undefined;
 
   constructor(options: ParsedRetryOptions) {
-    this.options = options;
+    this.#options = options;
     this.#fast =
       options.onSuccess === undefined &&
       options.onGiveUp === undefined &&
@@ -149,6 +160,11 @@ class Policy<T> implements RetryPolicy<T> {
           };
   }
 
+  /** @deprecated See {@link RetryPolicy.options}. */
+  get options(): ParsedRetryOptions {
+    return this.#options;
+  }
+
   execute<R extends T>(fn: Retryable<R>, signal?: AbortSignal): Promise<R> {
     if (typeof fn !== 'function') {
       return Promise.reject(
@@ -160,9 +176,9 @@ class Policy<T> implements RetryPolicy<T> {
     } else if (this.#fast) {
       // The success path of a plain policy: one call, one derived promise, and a clock read only
       // when elapsed time is limited or attempts are timed (then time counts from the call).
-      const start = this.#timesCall ? this.options.clock.now() : undefined;
+      const start = this.#timesCall ? this.#options.clock.now() : undefined;
       let promise: Promise<R>;
-      if (this.options.attemptTimeoutMs === undefined) {
+      if (this.#options.attemptTimeoutMs === undefined) {
         let result: R | PromiseLike<R>;
         try {
           result = fn(new AttemptContext(1, undefined));
@@ -177,11 +193,11 @@ class Policy<T> implements RetryPolicy<T> {
         this.#run(fn, undefined, start, error),
       );
     }
-    return this.#run(fn, signal, this.options.clock.now(), noFailure);
+    return this.#run(fn, signal, this.#options.clock.now(), noFailure);
   }
 
   #attempt<R>(fn: Retryable<R>, attempt: number, signal: AbortSignal | undefined): Promise<R> {
-    const timeoutMs = this.options.attemptTimeoutMs;
+    const timeoutMs = this.#options.attemptTimeoutMs;
     if (timeoutMs === undefined) {
       const result = invoke(fn, new AttemptContext(attempt, signal));
       return signal === undefined ? result : raceAbort(result, signal);
@@ -202,7 +218,7 @@ class Policy<T> implements RetryPolicy<T> {
         reject(reason);
       };
       const onAbort = (): void => fail(signal?.reason);
-      const timer = this.options.clock.setTimeout(
+      const timer = this.#options.clock.setTimeout(
         () => fail(new AttemptTimeoutError(attempt, timeoutMs)),
         timeoutMs,
       );
@@ -233,7 +249,7 @@ class Policy<T> implements RetryPolicy<T> {
     start: number | undefined,
     firstError: unknown,
   ): Promise<R> {
-    const o = this.options;
+    const o = this.#options;
     const { clock } = o;
     let errors: unknown[] | undefined;
     let previousDelayMs = o.baseDelayMs;
@@ -303,7 +319,7 @@ class Policy<T> implements RetryPolicy<T> {
   }
 
   #delay(attempt: number, error: unknown, previousDelayMs: number): number {
-    const o = this.options;
+    const o = this.#options;
     if (o.delayFunction !== undefined) {
       const delayMs = o.delayFunction({ retry: attempt, error, previousDelayMs });
       if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
@@ -319,11 +335,11 @@ class Policy<T> implements RetryPolicy<T> {
   }
 
   #giveUp(attempts: number, error: unknown, reason: GiveUpReason, start: number): void {
-    this.options.onGiveUp?.({
+    this.#options.onGiveUp?.({
       attempts,
       error,
       reason,
-      elapsedMs: this.options.clock.now() - start,
+      elapsedMs: this.#options.clock.now() - start,
     });
   }
 
@@ -338,7 +354,7 @@ class Policy<T> implements RetryPolicy<T> {
       attempts,
       errors,
       reason,
-      elapsedMs: this.options.clock.now() - start,
+      elapsedMs: this.#options.clock.now() - start,
       nextDelayMs,
     });
     this.#giveUp(attempts, error, reason, start);

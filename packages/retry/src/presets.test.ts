@@ -1,6 +1,7 @@
 import { createVirtualClock } from '@pipewell/core/testing';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { type RetryError, RetryOptionsError } from './errors.js';
+import { parseRetryOptions } from './options.js';
 import { createRetryPolicy } from './policy.js';
 import { type RetryPresetName, resolveRetryPreset, retryPresets } from './presets.js';
 import { retry } from './retry.js';
@@ -89,18 +90,18 @@ describe('retry presets', () => {
   });
 
   it('are overridden by code options, and environment overrides win over both', () => {
-    const fromCode = createRetryPolicy({ preset: 'bigquery', maxAttempts: 6, env: {} });
-    expect(fromCode.options).toMatchObject({
+    const fromCode = parseRetryOptions({ preset: 'bigquery', maxAttempts: 6, env: {} });
+    expect(fromCode).toMatchObject({
       maxAttempts: 6,
       baseDelayMs: 1_000,
       maxDelayMs: 15_000,
     });
-    const fromEnv = createRetryPolicy({
+    const fromEnv = parseRetryOptions({
       preset: 'bigquery',
       maxAttempts: 6,
       env: { PIPEWELL_RETRY_BIGQUERY_MAX_ATTEMPTS: '2' },
     });
-    expect(fromEnv.options.maxAttempts).toBe(2);
+    expect(fromEnv.maxAttempts).toBe(2);
   });
 
   it('validate the combination after overrides', () => {
@@ -136,7 +137,7 @@ describe('retry presets', () => {
     for (const name of names) {
       const { maxElapsedMs } = retryPresets[name];
       expect(Number.isFinite(maxElapsedMs), name).toBe(true);
-      expect(createRetryPolicy({ preset: name, env: {} }).options.maxElapsedMs).toBe(maxElapsedMs);
+      expect(parseRetryOptions({ preset: name, env: {} }).maxElapsedMs).toBe(maxElapsedMs);
     }
     expect(retryPresets.bigquery.maxElapsedMs).toBe(600_000);
     expect(retryPresets.scraper).toMatchObject({
@@ -208,6 +209,6 @@ describe('preset overrides from the process environment', () => {
   it('are read from process.env when no env is passed', () => {
     vi.stubEnv('PIPEWELL_RETRY_BIGQUERY_MAX_ATTEMPTS', '6');
     expect(resolveRetryPreset('bigquery').values.maxAttempts).toBe(6);
-    expect(createRetryPolicy({ preset: 'bigquery' }).options.maxAttempts).toBe(6);
+    expect(parseRetryOptions({ preset: 'bigquery' }).maxAttempts).toBe(6);
   });
 });

@@ -1,5 +1,5 @@
 import type { RetryPolicyOptions } from './options.js';
-import type { Retryable, RetryPolicy } from './policy.js';
+import type { Retryable, RetryContext, RetryPolicy } from './policy.js';
 import { createRetryPolicy } from './policy.js';
 
 /** Options for {@link retry}: a policy's options plus this call's `signal`. */
@@ -38,7 +38,10 @@ function policyFor<T>(options: RetryOptions<T>): RetryPolicy<T> {
  * });
  * ```
  */
-export function retry<R>(fn: Retryable<R>, options?: RetryOptions<R>): Promise<R> {
+export function retry<R>(
+  fn: (context: RetryContext) => R | PromiseLike<R>,
+  options?: RetryOptions<R>,
+): Promise<R> {
   if (options === undefined) {
     defaultPolicy ??= createRetryPolicy();
     return defaultPolicy.execute(fn as Retryable<unknown>) as Promise<R>;

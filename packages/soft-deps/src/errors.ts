@@ -1,9 +1,9 @@
 import { PipewellOptionsError } from '@pipewell/core';
 
 /**
- * Thrown by `createDependencyGuard` when an option is wrong, at creation, so a bad
- * threshold fails the deploy instead of skipping every run; `option` names the culprit. A
- * {@link PipewellOptionsError}, like every pipewell options error.
+ * Thrown by `createDependencyGuard` and `withSoftDependencies` when an option is wrong, at
+ * creation, so a bad threshold fails the deploy instead of skipping every run; `option` names the
+ * culprit. A {@link PipewellOptionsError}, like every pipewell options error.
  *
  * @example
  * ```ts

@@ -85,6 +85,21 @@ describe('createDependencyGuard', () => {
     expect((await guard.run(run, () => 'rows')).status).toBe('skipped');
   });
 
+  it('check() returns the decision with the guard options, recording and running nothing', async () => {
+    const sink = createMemoryDecisionSink();
+    const guard = createDependencyGuard({ map, sink, degradationBudget: 0.1 });
+    propsActual = 95;
+    expect((await guard.check(run)).decision).toBe('degraded');
+    propsActual = 85;
+    const blocked = await guard.check(run);
+    expect(blocked.decision).toBe('blocked');
+    expect(blocked.reasons[0]).toContain("over the run's degradation budget of 10%");
+    expect(sink.entries).toEqual([]);
+    const controller = new AbortController();
+    controller.abort(new Error('deadline'));
+    await expect(guard.check({ ...run, signal: controller.signal })).rejects.toThrow('deadline');
+  });
+
   it("uses its threshold as the call's: the processor's and the upstream's own win", async () => {
     const layered = createDependencyMap({
       processors: {

@@ -31,8 +31,33 @@ const guardOptionNames: readonly string[] = [
 ];
 const loggerMethods = ['debug', 'info', 'warn', 'error'] as const;
 
-function optionError(option: string, message: string): DependencyGuardOptionsError {
-  return new DependencyGuardOptionsError(option, `createDependencyGuard: ${message}`);
+/**
+ * Who checks the options, for the messages: the function the user called, the options it takes
+ * besides the guard's, and where a per-run `signal` goes instead.
+ * @internal
+ */
+export interface OptionsCaller {
+  readonly name: string;
+  readonly extraOptions: readonly string[];
+  readonly signalGoesTo: string;
+}
+
+const guardCaller: OptionsCaller = {
+  name: 'createDependencyGuard',
+  extraOptions: [],
+  signalGoesTo: 'guard.run()',
+};
+
+/**
+ * A {@link DependencyGuardOptionsError} naming `option`, its message prefixed by the caller.
+ * @internal
+ */
+export function optionError(
+  caller: OptionsCaller,
+  option: string,
+  message: string,
+): DependencyGuardOptionsError {
+  return new DependencyGuardOptionsError(option, `${caller.name}: ${message}`);
 }
 
 function hasMethods(value: unknown, methods: readonly string[]): boolean {
@@ -43,7 +68,7 @@ function hasMethods(value: unknown, methods: readonly string[]): boolean {
   );
 }
 
-function share(option: string, value: unknown, lowerOpen: boolean): void {
+function share(caller: OptionsCaller, option: string, value: unknown, lowerOpen: boolean): void {
   if (value === undefined) return;
   const inRange = typeof value === 'number' && (lowerOpen ? value > 0 : value >= 0) && value <= 1;
   if (inRange) return;
@@ -54,44 +79,55 @@ function share(option: string, value: unknown, lowerOpen: boolean): void {
       : '';
   const shown = typeof value === 'string' ? JSON.stringify(value) : String(value);
   throw optionError(
+    caller,
     option,
     `option "${option}" must be a share in ${lowerOpen ? '(0, 1]' : '[0, 1]'} (got ${shown}${hint})`,
   );
 }
 
-/** Check every option once, so a bad one fails at start-up rather than skipping every run. */
-function checkGuardOptions(options: DependencyGuardOptions): void {
+/**
+ * Check every option once, so a bad one fails at start-up rather than skipping every run.
+ * @internal
+ */
+export function checkGuardOptions(
+  options: DependencyGuardOptions,
+  caller: OptionsCaller = guardCaller,
+): void {
   if (typeof options !== 'object' || options === null) {
-    throw optionError('options', 'needs an options object with { map }');
+    throw optionError(caller, 'options', 'needs an options object with { map }');
   }
+  const names = [...guardOptionNames, ...caller.extraOptions];
   for (const name of Object.keys(options)) {
-    if (!guardOptionNames.includes(name)) {
+    if (!names.includes(name)) {
       throw optionError(
+        caller,
         name,
-        `"${name}" is not an option (options: ${guardOptionNames.join(', ')}${name === 'signal' ? '; pass signal to guard.run()' : ''})`,
+        `"${name}" is not an option (options: ${names.join(', ')}${name === 'signal' ? `; pass signal to ${caller.signalGoesTo}` : ''})`,
       );
     }
   }
   const map = options.map as Partial<DependencyMap> | undefined;
   if (typeof map?.processors?.get !== 'function' || typeof map.threshold !== 'number') {
-    throw optionError('map', 'option "map" must be a map from createDependencyMap()');
+    throw optionError(caller, 'map', 'option "map" must be a map from createDependencyMap()');
   }
   if (options.sink !== undefined && !hasMethods(options.sink, ['record'])) {
-    throw optionError('sink', 'option "sink" must be a DecisionSink with record(entry)');
+    throw optionError(caller, 'sink', 'option "sink" must be a DecisionSink with record(entry)');
   }
-  share('threshold', options.threshold, true);
-  share('degradationBudget', options.degradationBudget, false);
+  share(caller, 'threshold', options.threshold, true);
+  share(caller, 'degradationBudget', options.degradationBudget, false);
   if (options.strict !== undefined && typeof options.strict !== 'boolean') {
     throw optionError(
+      caller,
       'strict',
       `option "strict" must be a boolean (got ${JSON.stringify(options.strict)})`,
     );
   }
   if (options.clock !== undefined && !hasMethods(options.clock, ['now'])) {
-    throw optionError('clock', 'option "clock" must be a Clock from @pipewell/core');
+    throw optionError(caller, 'clock', 'option "clock" must be a Clock from @pipewell/core');
   }
   if (options.logger !== undefined && !hasMethods(options.logger, loggerMethods)) {
     throw optionError(
+      caller,
       'logger',
       `option "logger" must be a Logger with ${loggerMethods.join(', ')} methods`,
     );
@@ -127,6 +163,12 @@ export interface DependencyGuard {
    * it (blocked). Degraded and blocked decisions go to the sink. `fn`'s own errors propagate.
    */
   run<T>(run: GuardedRun, fn: (context: GuardContext) => T | Promise<T>): Promise<GuardOutcome<T>>;
+  /**
+   * Evaluate the run's dependencies with the guard's options and return the decision, without
+   * running anything or recording it in the sink: for asking ahead ("may the 2026-01-24 run
+   * start?"). `run` is the one that records.
+   */
+  check(run: GuardedRun): Promise<DependencyDecision>;
 }
 
 /**
@@ -143,13 +185,24 @@ export interface DependencyGuard {
  */
 export function createDependencyGuard(options: DependencyGuardOptions): DependencyGuard {
   checkGuardOptions(options);
+  return guardFrom(options);
+}
+
+/**
+ * The guard for options already checked by {@link checkGuardOptions}.
+ * @internal
+ */
+export function guardFrom(options: DependencyGuardOptions): DependencyGuard {
   const { map, sink, clock = systemClock, logger = silentLogger, ...evaluateOptions } = options;
+  const check = (run: GuardedRun): Promise<DependencyDecision> =>
+    evaluateDependencies(map, run.processorName, run.dataDate, {
+      ...evaluateOptions,
+      ...(run.signal === undefined ? {} : { signal: run.signal }),
+    });
   return {
+    check,
     async run(run, fn) {
-      const decision = await evaluateDependencies(map, run.processorName, run.dataDate, {
-        ...evaluateOptions,
-        ...(run.signal === undefined ? {} : { signal: run.signal }),
-      });
+      const decision = await check(run);
       if (decision.decision !== 'proceed' && sink !== undefined) {
         try {
           await sink.record({ ...decision, at: clock.now(), runId: run.runId });

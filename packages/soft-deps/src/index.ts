@@ -24,10 +24,10 @@ export type {
   DependencyMapConfig,
   DependencyMapOptions,
   ProcessorConfig,
-  ResolvedProcessor,
-  ResolvedUpstream,
   UpstreamConfig,
 } from './map.js';
 export { createDependencyMap, DependencyMapError, parseDependencyMap } from './map.js';
+export type { SoftDependenciesOptions, SoftDependencyProcessor } from './mixin.js';
+export { withSoftDependencies } from './mixin.js';
 export type { DecisionRecord, DecisionSink, MemoryDecisionSink } from './sink.js';
 export { createMemoryDecisionSink } from './sink.js';

@@ -116,7 +116,10 @@ type Assert<T extends true> = T;
 // biome-ignore lint/correctness/noUnusedVariables: a compile-time check that the types match the schema
 type ConfigMatchesSchema = Assert<Same<DependencyMapConfig, z.input<typeof mapSchema>>>;
 
-/** A resolved upstream: its coverage function found, its threshold settled. */
+/**
+ * A resolved upstream: its coverage function found, its threshold settled. How a map holds its
+ * upstreams, free to change between releases (not exported).
+ */
 export interface ResolvedUpstream {
   readonly name: string;
   readonly kind: DependencyKind;
@@ -133,7 +136,7 @@ export interface ResolvedUpstream {
   readonly description: string | undefined;
 }
 
-/** A resolved processor. */
+/** A resolved processor, as a map holds it (not exported). */
 export interface ResolvedProcessor {
   readonly name: string;
   readonly upstreams: readonly ResolvedUpstream[];
