@@ -13,7 +13,7 @@ import { createAlerter } from './alerter.js';
 import { createFileOutbox } from './file-outbox.js';
 import { createMemoryOutbox } from './outbox.js';
 import { createLoggerSink, createMemorySink, createSlackSink, createWebhookSink } from './sinks.js';
-import { recordingLogger } from './testing/durable-outbox-suite.js';
+import { recordingLogger } from './test-support.js';
 import { type FakeSlack, SECRET_PATH, startFakeSlack } from './testing/fake-slack.js';
 
 const root = mkdtempSync(join(tmpdir(), 'pipewell-alerter-'));
@@ -60,7 +60,7 @@ describe('alerts to a Slack-like webhook on loopback', () => {
 
   beforeEach(async () => {
     clock = createVirtualClock({ now: Date.parse('2026-01-24T12:00:00Z') });
-    slack = await startFakeSlack(() => clock.now());
+    slack = await startFakeSlack({ clock });
     logs = recordingLogger();
   });
   afterEach(async () => {
@@ -505,7 +505,7 @@ describe('alerts to a Slack-like webhook on loopback', () => {
     const alerter = createAlerter({
       sinks: [
         createSlackSink({ webhookUrl: slack.webhookUrl, clock }),
-        createLoggerSink(sinkLogs.logger),
+        createLoggerSink({ logger: sinkLogs.logger }),
       ],
       secrets: ['s3cr3t-token'],
       clock,
@@ -528,7 +528,7 @@ describe('alerts to a Slack-like webhook on loopback', () => {
 
     // On its own, it still scrubs Slack webhook URLs and tokens.
     const alone = recordingLogger();
-    await createLoggerSink(alone.logger).send(
+    await createLoggerSink({ logger: alone.logger }).send(
       {
         id: 'a-1',
         severity: 'warning',
@@ -540,7 +540,7 @@ describe('alerts to a Slack-like webhook on loopback', () => {
         at: 0,
         suppressed: { repeats: 0, rateLimited: 0 },
       },
-      {},
+      { signal: new AbortController().signal },
     );
     expect(alone.lines[0]).toContain('leaked [redacted]');
     expect(alone.lines[0]).not.toContain('xoxb-999-zzz');
@@ -603,9 +603,9 @@ describe('createAlerter input', () => {
     } catch (error) {
       expect((error as Error).message).not.toContain('SECRET');
     }
-    expect(() => createAlerter({ sinks: [createMemorySink('a'), createMemorySink('a')] })).toThrow(
-      'two sinks are named "a"',
-    );
+    expect(() =>
+      createAlerter({ sinks: [createMemorySink({ name: 'a' }), createMemorySink({ name: 'a' })] }),
+    ).toThrow('two sinks are named "a"');
     // An outbox written for the old put/list/remove interface is refused by name.
     const legacy = { put: async () => {}, list: async () => [], remove: async () => {} };
     expect(() => createAlerter({ sinks: [createMemorySink()], outbox: legacy as never })).toThrow(
@@ -752,5 +752,24 @@ describe('outbox flushing', () => {
     await clock.advance(60_000);
     expect(sink.alerts.map((alert) => alert.title)).toEqual(['queued']);
     await alerter.close();
+  });
+});
+
+describe('lifecycle', () => {
+  it('close() can be called again, and await using closes the alerter with its timers', async () => {
+    const clock = createVirtualClock({ now: 0 });
+    {
+      await using alerter = createAlerter({ sinks: [createMemorySink()], clock });
+      await alerter.alert({ severity: 'info', title: 'inside' });
+      expect(clock.pendingTimers).toBeGreaterThan(0);
+    }
+    expect(clock.pendingTimers).toBe(0);
+    const alerter = createAlerter({ sinks: [createMemorySink()], clock });
+    await alerter.close();
+    await alerter.close();
+    await expect(alerter.alert({ severity: 'info', title: 'after' })).rejects.toThrow(
+      'this alerter was closed',
+    );
+    expect(clock.pendingTimers).toBe(0);
   });
 });

@@ -4,7 +4,7 @@ import { isPermanentError } from '@pipewell/retry';
 import { describe, expect, it } from 'vitest';
 import { AlertInputError } from './alert.js';
 import { createAlerter } from './alerter.js';
-import { AlertOutboxError } from './outbox.js';
+import { AlertOutboxError } from './outbox-error.js';
 import { createMemorySink, WebhookError } from './sinks.js';
 
 describe('alerts errors', () => {

@@ -1,10 +1,9 @@
-import { mkdir, open, readFile, rename, stat, unlink } from 'node:fs/promises';
+import { type FileHandle, link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Clock, type Logger, silentLogger, systemClock } from '@pipewell/core';
 import { AlertInputError } from './alert.js';
 import {
   type AlertOutbox,
-  AlertOutboxError,
   checkEntry,
   claimEntries,
   holds,
@@ -15,6 +14,7 @@ import {
   type StoredEntry,
   sortedEntries,
 } from './outbox.js';
+import { AlertOutboxError } from './outbox-error.js';
 
 /** Options for {@link createFileOutbox}. */
 export interface FileOutboxOptions extends OutboxLimitsOptions {
@@ -29,7 +29,10 @@ export interface FileOutboxOptions extends OutboxLimitsOptions {
   readonly lockTimeoutMs?: number;
   /**
    * A lock file older than this is taken to be left over from a crash and broken, even if its
-   * process id is in use again. A lock whose process is gone is broken at once.
+   * process id is in use again. A lock whose process is gone is broken at once. A lock is broken
+   * only while it is still the one judged stale, never one taken since; a process that held its
+   * lock longer than this finds it broken and fails the change with {@link AlertOutboxError}
+   * instead of writing over the new holder's.
    * @default 60000
    */
   readonly staleLockMs?: number;
@@ -79,6 +82,99 @@ function processGone(pid: number): boolean {
 }
 
 /**
+ * One lock file as found on disk. The content holds the owner's process id and a token unique to
+ * this taking of the lock, so a lock released and taken again (even with the same inode) never
+ * passes for the one seen before.
+ */
+interface LockFile {
+  readonly ino: number;
+  readonly mtimeMs: number;
+  readonly content: string;
+}
+
+function sameLock(a: LockFile, b: LockFile): boolean {
+  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.content === b.content;
+}
+
+/** The lock file at `target` (identity and content read through one descriptor), if any. */
+async function inspect(target: string): Promise<LockFile | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(target, 'r');
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return undefined;
+    throw error;
+  }
+  try {
+    const info = await handle.stat();
+    const content = await handle.readFile('utf8');
+    return { ino: info.ino, mtimeMs: info.mtimeMs, content };
+  } finally {
+    await handle.close();
+  }
+}
+
+/** Take `target` if nobody holds it; undefined when it exists. */
+async function create(target: string): Promise<LockFile | undefined> {
+  let handle: FileHandle;
+  try {
+    handle = await open(target, 'wx');
+  } catch (error) {
+    if (errorCode(error) === 'EEXIST') return undefined;
+    throw error;
+  }
+  try {
+    const content = `${process.pid}\n${globalThis.crypto.randomUUID()}\n`;
+    await handle.writeFile(content);
+    const info = await handle.stat();
+    await handle.close();
+    return { ino: info.ino, mtimeMs: info.mtimeMs, content };
+  } catch (error) {
+    await handle.close().catch(() => {});
+    // Ours, and too new to be judged stale: a lock left half-written would block everyone.
+    await unlink(target).catch(() => {});
+    throw error;
+  }
+}
+
+/**
+ * Remove the lock file at `target` only if it is still `judged`. It is first renamed to a name
+ * nobody else uses, which takes whatever is there at that instant; if that is not `judged` (its
+ * holder released it and another took it in between), it is linked back, which never replaces a
+ * lock taken since. Unlinking `target` after a check instead could delete a lock taken between
+ * the check and the unlink. Returns whether `judged` was removed.
+ */
+async function removeIfSame(target: string, judged: LockFile, logger: Logger): Promise<boolean> {
+  const aside = `${target}.${globalThis.crypto.randomUUID()}.broken`;
+  try {
+    await rename(target, aside);
+  } catch (error) {
+    if (errorCode(error) === 'ENOENT') return false;
+    throw error;
+  }
+  const taken = await inspect(aside);
+  if (taken !== undefined && sameLock(taken, judged)) {
+    await unlink(aside);
+    return true;
+  }
+  try {
+    await link(aside, target);
+  } catch (error) {
+    if (errorCode(error) !== 'EEXIST') {
+      // A file system without hard links: put it back by rename, the best left to do.
+      await rename(aside, target);
+      return false;
+    }
+    logger.error(
+      { lockPath: target },
+      'alerts: a live outbox lock was moved aside and another was taken before it could be put back; two processes may hold the lock',
+    );
+  }
+  await unlink(aside).catch(() => {});
+  return false;
+}
+
+/**
  * A durable {@link AlertOutbox} in one JSON file, for a service on one host (a VM, a container
  * with a volume, a laptop). Every change is written to a temporary file, flushed to disk and
  * renamed over the outbox, so a crash leaves the old file or the new one, never half of one.
@@ -114,46 +210,83 @@ export function createFileOutbox(options: FileOutboxOptions): FileOutbox {
     throw new AlertInputError('staleLockMs', 'option "staleLockMs" must be a number > 0');
   }
   let directoryReady: Promise<unknown> | undefined;
+  const breakPath = `${lockPath}.break`;
 
-  const lockIsStale = async (): Promise<boolean> => {
+  const isStale = (held: LockFile): boolean => {
+    const pid = Number.parseInt(held.content, 10);
+    if (Number.isInteger(pid) && pid > 0 && processGone(pid)) return true;
+    return Date.now() - held.mtimeMs > staleLockMs;
+  };
+
+  /**
+   * Remove the stale lock `judged`, unless it has been replaced since it was judged. Processes
+   * breaking a lock take turns through a second lock file, so two of them that judged the same
+   * lock stale cannot both remove "it": the second would remove the first one's new lock. Returns
+   * true when the lock should be tried again at once, false to wait a poll.
+   */
+  const breakStale = async (judged: LockFile): Promise<boolean> => {
+    const turn = await create(breakPath);
+    if (turn === undefined) {
+      // Another process is breaking it. Its turn lasts a few file operations, so a turn lock is
+      // stale only when its process died during them (or long ago).
+      const other = await inspect(breakPath);
+      return other !== undefined && isStale(other) && removeIfSame(breakPath, other, logger);
+    }
     try {
-      const [content, info] = await Promise.all([readFile(lockPath, 'utf8'), stat(lockPath)]);
-      const pid = Number.parseInt(content, 10);
-      if (Number.isInteger(pid) && pid > 0 && processGone(pid)) return true;
-      return Date.now() - info.mtimeMs > staleLockMs;
-    } catch (error) {
-      // Released between our attempt and this look: try again at once.
-      if (errorCode(error) === 'ENOENT') return true;
-      throw error;
+      const current = await inspect(lockPath);
+      if (current !== undefined && sameLock(current, judged))
+        await removeIfSame(lockPath, judged, logger);
+      return true;
+    } finally {
+      await removeIfSame(breakPath, turn, logger);
     }
   };
 
-  const lock = async (): Promise<void> => {
+  const lock = async (): Promise<LockFile> => {
     const deadline = clock.now() + lockTimeoutMs;
     for (;;) {
-      try {
-        const handle = await open(lockPath, 'wx');
-        try {
-          await handle.writeFile(`${process.pid}\n`);
-        } finally {
-          await handle.close();
-        }
-        return;
-      } catch (error) {
-        if (errorCode(error) !== 'EEXIST') throw error;
-      }
-      if (await lockIsStale()) {
-        await unlink(lockPath).catch((error: unknown) => {
-          if (errorCode(error) !== 'ENOENT') throw error;
-        });
-        continue;
-      }
+      const mine = await create(lockPath);
+      if (mine !== undefined) return mine;
+      const held = await inspect(lockPath);
+      // Released between our attempt and this look: try again at once. Never remove it: what is
+      // there by now may be another process's new lock.
+      if (held === undefined) continue;
+      if (isStale(held) && (await breakStale(held))) continue;
       if (clock.now() >= deadline) {
         throw new AlertOutboxError(
           `another process holds the outbox lock ${lockPath} (waited ${lockTimeoutMs} ms); remove it if no alerter is running`,
         );
       }
       await clock.sleep(LOCK_POLL_MS);
+    }
+  };
+
+  const unlock = async (mine: LockFile): Promise<void> => {
+    try {
+      // Look first, so a lock that is no longer ours is not even moved aside for a moment.
+      const current = await inspect(lockPath);
+      const ours = current !== undefined && sameLock(current, mine);
+      if (ours && (await removeIfSame(lockPath, mine, logger))) return;
+      logger.error(
+        { lockPath, staleLockMs },
+        'alerts: the outbox lock was broken while this process held it (held longer than staleLockMs); it was left to its new holder',
+      );
+    } catch (error) {
+      // The change itself is done (or failed on its own): report the lock, do not fail the call.
+      logger.error(
+        { lockPath, err: error },
+        'alerts: could not release the outbox lock; other processes wait until it is stale',
+      );
+    }
+  };
+
+  /** Fail instead of writing when the lock is no longer ours: another process may be writing. */
+  const checkHeld = async (mine: LockFile): Promise<void> => {
+    const current = await inspect(lockPath);
+    if (current === undefined || !sameLock(current, mine)) {
+      throw new AlertOutboxError(
+        `the outbox lock ${lockPath} was broken while this process held it (held longer than staleLockMs, ${staleLockMs} ms); the change was not written`,
+      );
     }
   };
 
@@ -217,7 +350,10 @@ export function createFileOutbox(options: FileOutboxOptions): FileOutbox {
     return { entries, dirty: false };
   };
 
-  const write = async (entries: ReadonlyMap<string, StoredEntry>): Promise<void> => {
+  const write = async (
+    entries: ReadonlyMap<string, StoredEntry>,
+    mine: LockFile,
+  ): Promise<void> => {
     const body = JSON.stringify({
       format: FORMAT,
       version: 1,
@@ -233,6 +369,7 @@ export function createFileOutbox(options: FileOutboxOptions): FileOutbox {
       } finally {
         await handle.close();
       }
+      await checkHeld(mine);
       await rename(temporary, path);
     } catch (error) {
       await unlink(temporary).catch(() => {});
@@ -247,14 +384,14 @@ export function createFileOutbox(options: FileOutboxOptions): FileOutbox {
     serialise(path, async () => {
       directoryReady ??= mkdir(dirname(path), { recursive: true });
       await directoryReady;
-      await lock();
+      const mine = await lock();
       try {
         const { entries, dirty } = await read();
         const { result, changed } = change(entries);
-        if (changed || dirty) await write(entries);
+        if (changed || dirty) await write(entries, mine);
         return result;
       } finally {
-        await unlink(lockPath).catch(() => {});
+        await unlock(mine);
       }
     });
 

@@ -5,10 +5,10 @@ import {
   requireEmulators,
   startFirestoreEmulator,
 } from '@pipewell/emulators';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { createFirestoreOutbox } from './firestore.js';
-import { durableOutboxSuite, recordingLogger } from './testing/durable-outbox-suite.js';
-import { outboxContract, outboxEntry } from './testing/outbox-contract.js';
+import { recordingLogger } from './test-support.js';
+import { createOutboxEntry, durableOutboxContract, outboxContract } from './testing.js';
 
 const available = requireEmulators('@pipewell/alerts Firestore outbox');
 
@@ -30,25 +30,30 @@ describe.skipIf(!available)('createFirestoreOutbox against the Firestore emulato
 
   describe('the outbox contract', () => {
     // Emulator transactions are slow under contention, so fewer racers than in memory.
-    outboxContract(
-      (limits) => createFirestoreOutbox({ firestore, collection: fresh(), ...limits }),
-      {
-        concurrency: 4,
-        timeoutMs: 30_000,
-      },
-    );
+    outboxContract({
+      it,
+      expect,
+      makeOutbox: (limits) => createFirestoreOutbox({ firestore, collection: fresh(), ...limits }),
+      concurrency: 4,
+      timeoutMs: 30_000,
+    });
   });
 
   describe('with an alerter, across restarts and instances', () => {
-    durableOutboxSuite(
-      (name, limits) => createFirestoreOutbox({ firestore, collection: name, ...limits }),
-      { timeoutMs: 60_000 },
-    );
+    durableOutboxContract({
+      it,
+      expect,
+      beforeEach,
+      afterEach,
+      openOutbox: (name, limits) =>
+        createFirestoreOutbox({ firestore, collection: name, ...limits }),
+      timeoutMs: 60_000,
+    });
   });
 
   it('uses the alert_outbox collection, one document per alert and sink, with a TTL field', async () => {
     const outbox = createFirestoreOutbox({ firestore });
-    const entry = outboxEntry();
+    const entry = createOutboxEntry();
     await outbox.add(entry);
     const docs = await firestore.collection('alert_outbox').get();
     expect(docs.size).toBe(1);
@@ -67,7 +72,7 @@ describe.skipIf(!available)('createFirestoreOutbox against the Firestore emulato
     const collection = fresh();
     const logs = recordingLogger();
     const outbox = createFirestoreOutbox({ firestore, collection, logger: logs.logger });
-    const good = outboxEntry({ nextAttemptAt: 2_000 });
+    const good = createOutboxEntry({ nextAttemptAt: 2_000 });
     await outbox.add(good);
     await firestore
       .collection(collection)

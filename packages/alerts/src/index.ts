@@ -26,13 +26,15 @@ export type {
   OutboxLimitsOptions,
   OutboxRetry,
 } from './outbox.js';
-export { AlertOutboxError, createMemoryOutbox } from './outbox.js';
+export { createMemoryOutbox } from './outbox.js';
+export { AlertOutboxError } from './outbox-error.js';
 export type { Redactor } from './redact.js';
 export { createRedactor } from './redact.js';
 export type {
   AlertSink,
-  HttpSinkOptions,
+  LoggerSinkOptions,
   MemorySink,
+  MemorySinkOptions,
   SinkContext,
   SlackSinkOptions,
   WebhookSinkOptions,

@@ -1,4 +1,3 @@
-import { PipewellError } from '@pipewell/core';
 import { type Alert, AlertInputError, severities } from './alert.js';
 
 /** An alert a sink could not deliver, kept for a later attempt. */
@@ -77,7 +76,7 @@ export interface OutboxLimitsOptions {
  *
  * Implementations: {@link createMemoryOutbox}, {@link createFileOutbox},
  * `createFirestoreOutbox` from `@pipewell/alerts/firestore`. A third-party outbox should pass
- * the contract suite in this package's `src/testing/outbox-contract.ts`.
+ * `outboxContract` and `durableOutboxContract` from `@pipewell/alerts/testing`.
  *
  * @example
  * ```ts
@@ -101,17 +100,6 @@ export interface AlertOutbox {
   release(claim: OutboxClaim, retry: OutboxRetry): Promise<boolean>;
   /** Every entry, earliest due first: for dashboards and tests. */
   list(): Promise<OutboxEntry[]>;
-}
-
-/** An outbox could not do its job: a lock it could not take, a document it cannot read. */
-export class AlertOutboxError extends PipewellError {
-  static override readonly marker = '@pipewell/alerts.AlertOutboxError';
-  override readonly name = 'AlertOutboxError';
-
-  /** Create an error; the message gets the package prefix. */
-  constructor(message: string, options?: { readonly cause?: unknown }) {
-    super(`@pipewell/alerts: ${message}`, options);
-  }
 }
 
 /** @internal Validate the limits options, naming the bad one. */

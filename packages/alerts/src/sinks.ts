@@ -5,8 +5,11 @@ import { createRedactor, type Redactor } from './redact.js';
 
 /** What the alerter passes to {@link AlertSink.send}. */
 export interface SinkContext {
-  /** Aborts when the caller gave up (`alert(input, { signal })`) or `close()` ran out of time. */
-  readonly signal?: AbortSignal;
+  /**
+   * Aborts when the caller gave up (`alert(input, { signal })`) or `close()` ran out of time. The
+   * alerter always passes one, so a sink can hand it straight to `fetch`.
+   */
+  readonly signal: AbortSignal;
   /** The alerter's redactor, with every sink's secrets: a sink that writes logs scrubs with it. */
   readonly redactor?: Redactor;
 }
@@ -222,6 +225,26 @@ export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
   return { ...sink, secrets };
 }
 
+/** Options for {@link createLoggerSink}. */
+export interface LoggerSinkOptions {
+  /** Where alerts are written: pino, or anything with its method shape. */
+  readonly logger: Logger;
+  /** The sink's name, unique among an alerter's sinks. @default 'logger' */
+  readonly name?: string;
+}
+
+function checkName(name: unknown, fallback: string): string {
+  if (name === undefined) return fallback;
+  if (typeof name !== 'string' || name.trim() === '') {
+    throw new AlertInputError('name', 'option "name" must be a non-empty string');
+  }
+  return name;
+}
+
+const isLogger = (value: unknown): value is Logger =>
+  typeof (value as Logger | null)?.warn === 'function' &&
+  typeof (value as Logger | null)?.error === 'function';
+
 /**
  * A sink that writes alerts to a logger (at warn, or error for error and critical). Like every
  * other log line of this package, the line is redacted: with the alerter's redactor (every sink's
@@ -230,10 +253,35 @@ export function createWebhookSink(options: WebhookSinkOptions): AlertSink {
  *
  * @example
  * ```ts
- * const alerter = createAlerter({ sinks: [createSlackSink({ webhookUrl }), createLoggerSink(logger)] });
+ * const alerter = createAlerter({
+ *   sinks: [createSlackSink({ webhookUrl }), createLoggerSink({ logger })],
+ * });
  * ```
  */
-export function createLoggerSink(logger: Logger, name = 'logger'): AlertSink {
+export function createLoggerSink(options: LoggerSinkOptions): AlertSink;
+// Not tagged @deprecated: the README example check (scripts/check-readme-examples.mjs) takes a
+// tag on one overload for the whole function, and would flag the options form too.
+/**
+ * The positional form of {@link createLoggerSink}, deprecated: pass an options object,
+ * `createLoggerSink({ logger, name })`. It is removed in the next minor release.
+ */
+export function createLoggerSink(logger: Logger, name?: string): AlertSink;
+export function createLoggerSink(
+  optionsOrLogger: LoggerSinkOptions | Logger,
+  positionalName?: string,
+): AlertSink {
+  const positional = isLogger(optionsOrLogger) && !('logger' in optionsOrLogger);
+  const logger = positional ? optionsOrLogger : (optionsOrLogger as LoggerSinkOptions)?.logger;
+  if (!isLogger(logger)) {
+    throw new AlertInputError(
+      'logger',
+      'createLoggerSink needs { logger } (pino, or anything with warn and error methods)',
+    );
+  }
+  const name = checkName(
+    positional ? positionalName : (optionsOrLogger as LoggerSinkOptions).name,
+    'logger',
+  );
   const ownRedactor: Redactor = createRedactor();
   return {
     name,
@@ -250,20 +298,53 @@ export function createLoggerSink(logger: Logger, name = 'logger'): AlertSink {
 
 /** An in-memory sink: for tests and a dashboard's "recent alerts". */
 export interface MemorySink extends AlertSink {
+  /** The alerts received, oldest first, at most `limit` of them. */
   readonly alerts: readonly Alert[];
 }
 
+/** Options for {@link createMemorySink}. */
+export interface MemorySinkOptions {
+  /** The sink's name, unique among an alerter's sinks. @default 'memory' */
+  readonly name?: string;
+  /** The most alerts kept; the oldest go first. @default 1000 */
+  readonly limit?: number;
+}
+
 /**
- * Create a {@link MemorySink} keeping the last `limit` alerts (default 1000).
+ * Create a {@link MemorySink}: it keeps the alerts it receives in `alerts`.
  *
  * @example
  * ```ts
- * const memory = createMemorySink();
+ * const memory = createMemorySink({ limit: 50 });
  * await createAlerter({ sinks: [memory] }).alert({ severity: 'info', title: 'done' });
  * memory.alerts.length; // 1
  * ```
  */
-export function createMemorySink(name = 'memory', limit = 1_000): MemorySink {
+export function createMemorySink(options?: MemorySinkOptions): MemorySink;
+// Not tagged @deprecated: the README example check (scripts/check-readme-examples.mjs) takes a
+// tag on one overload for the whole function, and would flag the options form too.
+/**
+ * The positional form of {@link createMemorySink}, deprecated: pass an options object,
+ * `createMemorySink({ name, limit })`. It is removed in the next minor release.
+ */
+export function createMemorySink(name: string, limit?: number): MemorySink;
+export function createMemorySink(
+  optionsOrName?: MemorySinkOptions | string,
+  positionalLimit?: number,
+): MemorySink {
+  const positional = typeof optionsOrName === 'string';
+  const options = positional ? {} : (optionsOrName ?? {});
+  if (typeof options !== 'object' || options === null) {
+    throw new AlertInputError(
+      'options',
+      'createMemorySink takes an options object: { name, limit }',
+    );
+  }
+  const name = checkName(positional ? optionsOrName : options.name, 'memory');
+  const limit = (positional ? positionalLimit : options.limit) ?? 1_000;
+  if (!Number.isInteger(limit) || limit < 1) {
+    throw new AlertInputError('limit', `option "limit" must be an integer >= 1 (got ${limit})`);
+  }
   const alerts: Alert[] = [];
   return {
     name,

@@ -1,54 +1,78 @@
-import type { Logger } from '@pipewell/core';
-import { createVirtualClock, type VirtualClock } from '@pipewell/core/testing';
-import { afterEach, beforeEach, expect, it } from 'vitest';
+import {
+  createRecordingLogger,
+  createVirtualClock,
+  type LogEntry,
+  type RecordingLogger,
+  type VirtualClock,
+} from '@pipewell/core/testing';
 import { type AlerterOptions, createAlerter } from '../alerter.js';
 import type { AlertOutbox, OutboxLimitsOptions } from '../outbox.js';
 import { createSlackSink } from '../sinks.js';
 import { type FakeSlack, SECRET_PATH, startFakeSlack } from './fake-slack.js';
-
-/** A logger that keeps every line as JSON, to check that no secret reaches a log. */
-export function recordingLogger(): { logger: Logger; lines: string[] } {
-  const lines: string[] = [];
-  const at =
-    (level: string) =>
-    (fields: object, message?: string): void => {
-      lines.push(JSON.stringify({ level, fields, message }));
-    };
-  return {
-    logger: { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') },
-    lines,
-  };
-}
+import { type ContractTestFunctions, checkFactory, checkTestFunctions } from './test-functions.js';
 
 let counter = 0;
 
+/** Options for {@link durableOutboxContract}: your test runner's functions and your outbox. */
+export interface DurableOutboxContractOptions extends ContractTestFunctions {
+  /** Registers a hook run before each test: `beforeEach` from vitest or Jest. */
+  readonly beforeEach: (hook: () => Promise<void>, timeoutMs?: number) => void;
+  /** Registers a hook run after each test: `afterEach` from vitest or Jest. */
+  readonly afterEach: (hook: () => Promise<void>, timeoutMs?: number) => void;
+  /**
+   * Returns an outbox on durable storage named `name`, with the given limits. Called twice with
+   * the same name, it must give two handles on the same storage, as two processes would have; each
+   * test uses a name no other test used.
+   */
+  readonly openOutbox: (
+    name: string,
+    limits?: OutboxLimitsOptions,
+  ) => AlertOutbox | Promise<AlertOutbox>;
+  /** The timeout of each test; raise it for a slow backend (an emulator). @default 20000 */
+  readonly timeoutMs?: number;
+}
+
+const line = (entry: LogEntry): string => JSON.stringify(entry);
+
 /**
- * What an alerter must do over a durable outbox, against the fake Slack on loopback: deliver each
- * queued alert exactly once across a restart, when two instances flush at once, and after an
- * instance vanished holding a claim; and mark entries dead after `maxAttempts` or `maxAgeMs`.
+ * What an alerter must get from a durable outbox, as tests against a fake Slack on loopback:
+ * each queued alert delivered exactly once across a restart, when two instances flush at once,
+ * and after an instance vanished holding a claim; an alert marked dead after `maxAttempts` rounds
+ * or `maxAgeMs`; and no webhook secret in any log line. Call it inside a `describe`; it
+ * registers its tests and hooks with the functions you pass.
  *
- * `open(name, limits)` returns an outbox on durable storage named `name`: calling it twice with
- * the same name must give two handles on the same storage (as two processes would have).
+ * @example
+ * ```ts
+ * import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+ * import { durableOutboxContract } from '@pipewell/alerts/testing';
+ *
+ * describe('createRedisOutbox with an alerter', () => {
+ *   durableOutboxContract({
+ *     it, expect, beforeEach, afterEach,
+ *     openOutbox: (name, limits) => createRedisOutbox({ redis, key: name, ...limits }),
+ *   });
+ * });
+ * ```
  */
-export function durableOutboxSuite(
-  open: (name: string, limits?: OutboxLimitsOptions) => AlertOutbox | Promise<AlertOutbox>,
-  { timeoutMs = 20_000 }: { timeoutMs?: number } = {},
-): void {
+export function durableOutboxContract(options: DurableOutboxContractOptions): void {
+  checkTestFunctions('durableOutboxContract', options, ['it', 'expect', 'beforeEach', 'afterEach']);
+  checkFactory('durableOutboxContract', options, 'openOutbox');
+  const { it, expect, beforeEach, afterEach, openOutbox: open, timeoutMs = 20_000 } = options;
   let clock: VirtualClock;
   let slack: FakeSlack;
-  let logs: ReturnType<typeof recordingLogger>;
+  let logs: RecordingLogger;
   let name: string;
 
   beforeEach(async () => {
     counter++;
     name = `durable-${counter}-${Math.random().toString(36).slice(2, 8)}`;
     clock = createVirtualClock({ now: Date.parse('2026-01-24T12:00:00Z') });
-    slack = await startFakeSlack(() => clock.now());
-    logs = recordingLogger();
+    slack = await startFakeSlack({ clock });
+    logs = createRecordingLogger();
   });
   afterEach(async () => {
     await slack.close();
-    const everything = logs.lines.join('\n');
+    const everything = logs.entries.map(line).join('\n');
     expect(everything).not.toContain(SECRET_PATH);
     expect(everything).not.toContain('xOxSeCrEtWeBhOoKtOkEn');
   });
@@ -61,7 +85,7 @@ export function durableOutboxSuite(
       sinks: [createSlackSink({ webhookUrl: slack.webhookUrl, clock, retry: { maxAttempts: 1 } })],
       outbox,
       clock,
-      logger: logs.logger,
+      logger: logs,
       outboxIntervalMs: 10 * 24 * 3_600_000,
       outboxMaxBackoffMs: 60_000,
       ...extra,
@@ -169,9 +193,9 @@ export function durableOutboxSuite(
       expect(entry?.deliveries.slack?.error).toContain('gave up after 3 attempt(s)');
       expect(entry?.deliveries.slack?.error).toContain('503: service_unavailable');
       expect(alerter.stats.dead).toBe(1);
-      expect(logs.lines.filter((line) => line.includes('gave up on an outbox entry'))).toHaveLength(
-        1,
-      );
+      expect(
+        logs.messages().filter((message) => message.includes('gave up on an outbox entry')),
+      ).toHaveLength(1);
       await clock.advance(3_600_000);
       expect(await alerter.flushOutbox()).toMatchObject({ requeued: 0, dead: 0 });
       expect(slack.received).toHaveLength(3);

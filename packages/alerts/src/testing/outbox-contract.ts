@@ -1,11 +1,22 @@
-import { expect, it } from 'vitest';
 import type { Alert } from '../alert.js';
 import type { AlertOutbox, OutboxEntry, OutboxLimitsOptions } from '../outbox.js';
+import { type ContractTestFunctions, checkFactory, checkTestFunctions } from './test-functions.js';
 
 let counter = 0;
 
-/** An entry no other test uses, with the characters a store must escape in its id. */
-export function outboxEntry(overrides: Partial<OutboxEntry> = {}): OutboxEntry {
+/**
+ * An outbox entry for a test: unique (no other call returns the same id), with the characters a
+ * store must escape in its id and sink name, and every optional alert field set. `overrides`
+ * replace fields of the entry.
+ *
+ * @example
+ * ```ts
+ * const entry = createOutboxEntry({ nextAttemptAt: 5_000 });
+ * await outbox.add(entry);
+ * expect(await outbox.list()).toEqual([entry]);
+ * ```
+ */
+export function createOutboxEntry(overrides: Partial<OutboxEntry> = {}): OutboxEntry {
   counter++;
   const alertId = `contract-${counter}-${Math.random().toString(36).slice(2, 8)}`;
   const alert: Alert = {
@@ -31,22 +42,52 @@ export function outboxEntry(overrides: Partial<OutboxEntry> = {}): OutboxEntry {
   };
 }
 
+/** Options for {@link outboxContract}: your test runner's functions and your outbox. */
+export interface OutboxContractOptions extends ContractTestFunctions {
+  /**
+   * Returns an EMPTY outbox on each call (a fresh file, collection or instance), configured with
+   * the given limits, as your factory takes them (`maxAttempts`, `maxAgeMs`).
+   */
+  readonly makeOutbox: (limits?: OutboxLimitsOptions) => AlertOutbox | Promise<AlertOutbox>;
+  /** How many adders and claimers race in the concurrency tests. @default 8 */
+  readonly concurrency?: number;
+  /** The timeout of each test; raise it for a slow backend (an emulator). @default 5000 */
+  readonly timeoutMs?: number;
+}
+
 /**
- * The behaviour every {@link AlertOutbox} must have. Call inside a `describe`; `makeOutbox` must
- * return an EMPTY outbox on each call (a fresh file, collection or instance), configured with the
- * given limits.
+ * The behaviour every {@link AlertOutbox} must have, as tests: round-trips, limits, claims and
+ * leases, releases, replacement by id, input validation, and concurrent adds and claims. Call it
+ * inside a `describe` of your test file; it registers its tests with the `it` and `expect` you
+ * pass.
+ *
+ * @example
+ * ```ts
+ * import { describe, expect, it } from 'vitest';
+ * import { outboxContract } from '@pipewell/alerts/testing';
+ *
+ * describe('createRedisOutbox', () => {
+ *   outboxContract({ it, expect, makeOutbox: (limits) => createRedisOutbox({ redis, key: freshKey(), ...limits }) });
+ * });
+ * ```
  */
-export function outboxContract(
-  makeOutbox: (limits?: OutboxLimitsOptions) => AlertOutbox | Promise<AlertOutbox>,
-  { concurrency = 8, timeoutMs = 5_000 }: { concurrency?: number; timeoutMs?: number } = {},
-): void {
+export function outboxContract(options: OutboxContractOptions): void {
+  checkTestFunctions('outboxContract', options, ['it', 'expect']);
+  checkFactory('outboxContract', options, 'makeOutbox');
+  const { it, expect, makeOutbox, concurrency = 8, timeoutMs = 5_000 } = options;
   it(
     'round-trips an entry exactly, undefined body and key included',
     async () => {
       const outbox = await makeOutbox();
-      const full = outboxEntry();
-      const bare = outboxEntry({
-        alert: { ...outboxEntry().alert, body: undefined, key: undefined, fields: {}, links: [] },
+      const full = createOutboxEntry();
+      const bare = createOutboxEntry({
+        alert: {
+          ...createOutboxEntry().alert,
+          body: undefined,
+          key: undefined,
+          fields: {},
+          links: [],
+        },
         firstFailedAt: 2_000,
         nextAttemptAt: 2_000,
       });
@@ -75,8 +116,11 @@ export function outboxContract(
   it(
     'rejects bad limits naming the option',
     async () => {
-      await expect(async () => makeOutbox({ maxAttempts: 0 })).rejects.toThrow('"maxAttempts"');
-      await expect(async () => makeOutbox({ maxAgeMs: -1 })).rejects.toThrow('"maxAgeMs"');
+      // Whether the factory throws or its promise rejects.
+      const made = (limits: OutboxLimitsOptions) =>
+        Promise.resolve().then(() => makeOutbox(limits));
+      await expect(made({ maxAttempts: 0 })).rejects.toThrow('"maxAttempts"');
+      await expect(made({ maxAgeMs: -1 })).rejects.toThrow('"maxAgeMs"');
     },
     timeoutMs,
   );
@@ -85,10 +129,10 @@ export function outboxContract(
     'claims due entries earliest first, up to the limit, and not those due later',
     async () => {
       const outbox = await makeOutbox();
-      const later = outboxEntry({ nextAttemptAt: 9_000 });
-      const second = outboxEntry({ nextAttemptAt: 2_000 });
-      const first = outboxEntry({ nextAttemptAt: 1_500 });
-      const third = outboxEntry({ nextAttemptAt: 3_000 });
+      const later = createOutboxEntry({ nextAttemptAt: 9_000 });
+      const second = createOutboxEntry({ nextAttemptAt: 2_000 });
+      const first = createOutboxEntry({ nextAttemptAt: 1_500 });
+      const third = createOutboxEntry({ nextAttemptAt: 3_000 });
       for (const entry of [later, second, first, third]) await outbox.add(entry);
       const claims = await outbox.claim({ now: 5_000, leaseMs: 60_000, limit: 2 });
       expect(claims.map((claim) => claim.entry)).toEqual([first, second]);
@@ -103,7 +147,7 @@ export function outboxContract(
     'hides a leased entry from other claimers until the lease ends',
     async () => {
       const outbox = await makeOutbox();
-      const entry = outboxEntry();
+      const entry = createOutboxEntry();
       await outbox.add(entry);
       const [claim] = await outbox.claim({ now: 1_000, leaseMs: 60_000, limit: 5 });
       expect(claim?.entry).toEqual(entry);
@@ -129,7 +173,7 @@ export function outboxContract(
     'releases an entry with its new attempts, error and due time, and ends the lease',
     async () => {
       const outbox = await makeOutbox();
-      const entry = outboxEntry();
+      const entry = createOutboxEntry();
       await outbox.add(entry);
       const [claim] = await outbox.claim({ now: 1_000, leaseMs: 60_000, limit: 5 });
       if (claim === undefined) throw new Error('no claim');
@@ -159,7 +203,7 @@ export function outboxContract(
     'replaces an entry added twice with the same id',
     async () => {
       const outbox = await makeOutbox();
-      const entry = outboxEntry();
+      const entry = createOutboxEntry();
       await outbox.add(entry);
       await outbox.add({ ...entry, lastError: 'newer' });
       expect((await outbox.list()).map((e) => e.lastError)).toEqual(['newer']);
@@ -171,9 +215,9 @@ export function outboxContract(
     'rejects a malformed entry and bad claim requests naming the field',
     async () => {
       const outbox = await makeOutbox();
-      await expect(outbox.add({ ...outboxEntry(), attempts: 'one' } as never)).rejects.toThrow(
-        'bad attempts',
-      );
+      await expect(
+        outbox.add({ ...createOutboxEntry(), attempts: 'one' } as never),
+      ).rejects.toThrow('bad attempts');
       await expect(outbox.claim({ now: 1, leaseMs: 0, limit: 1 })).rejects.toThrow('"leaseMs"');
       await expect(outbox.claim({ now: 1, leaseMs: 1, limit: 0 })).rejects.toThrow('"limit"');
     },
@@ -184,7 +228,7 @@ export function outboxContract(
     'keeps every entry when many are added at once',
     async () => {
       const outbox = await makeOutbox();
-      const entries = Array.from({ length: concurrency * 2 }, () => outboxEntry());
+      const entries = Array.from({ length: concurrency * 2 }, () => createOutboxEntry());
       await Promise.all(entries.map((entry) => outbox.add(entry)));
       expect((await outbox.list()).map((e) => e.id).sort()).toEqual(
         entries.map((e) => e.id).sort(),
@@ -198,7 +242,7 @@ export function outboxContract(
     async () => {
       const outbox = await makeOutbox();
       const entries = Array.from({ length: concurrency }, (_, i) =>
-        outboxEntry({ nextAttemptAt: 1_000 + i }),
+        createOutboxEntry({ nextAttemptAt: 1_000 + i }),
       );
       for (const entry of entries) await outbox.add(entry);
       const claimed = await Promise.all(
