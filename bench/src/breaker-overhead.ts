@@ -1,4 +1,4 @@
-import { createCircuitBreaker, createMemoryStore } from '@pipewell/circuit-breaker';
+import { createCircuitBreaker, createMemoryBreakerStore } from '@pipewell/circuit-breaker';
 import { createRetryPolicy } from '@pipewell/retry';
 import {
   ConsecutiveBreaker,
@@ -28,7 +28,7 @@ const timeWindow = createCircuitBreaker({
 // Fleet-wide failure counting on a store: its success path must stay as cheap while the count is 0.
 const fleetCounted = createCircuitBreaker({
   name: 'bench-fleet-scope',
-  store: createMemoryStore(),
+  store: createMemoryBreakerStore(),
   failureScope: 'fleet',
   env: {},
 });

@@ -2,10 +2,11 @@ import { PipewellError } from '@pipewell/core';
 import { catchError, createRecordingLogger, createVirtualClock } from '@pipewell/core/testing';
 import { createRetryPolicy } from '@pipewell/retry';
 import { describe, expect, it, vi } from 'vitest';
-import { type BreakerEvents, createCircuitBreaker } from './breaker.js';
+import { createCircuitBreaker } from './breaker.js';
 import { BreakerClosedError, CircuitOpenError } from './errors.js';
-import type { BreakerStateStore } from './store.js';
-import { createMemoryStore } from './store.js';
+import type { BreakerEvents } from './events.js';
+import { createMemoryBreakerStore } from './memory-store.js';
+import type { BreakerStateStore } from './store-port.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('backend down'));
 const ok = (): Promise<string> => Promise.resolve('ok');
@@ -295,7 +296,7 @@ describe('createCircuitBreaker: operators and lifecycle', () => {
     const breaker = createCircuitBreaker({
       name: 'life',
       clock,
-      store: createMemoryStore(),
+      store: createMemoryBreakerStore(),
       env: {},
     });
     expect(clock.pendingTimers).toBe(1);
@@ -640,7 +641,7 @@ describe('listeners cannot corrupt the breaker', () => {
 
   it('a listener that resets the breaker from its open event has the last word', async () => {
     const clock = createVirtualClock();
-    const inner = createMemoryStore();
+    const inner = createMemoryBreakerStore();
     // The trip's read of the store is slow; the reset's write lands before the trip looks.
     let releaseHeld = (): void => {};
     let holdNextGet = false;

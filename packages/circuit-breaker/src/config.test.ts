@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs';
 import { PipewellOptionsError } from '@pipewell/core';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { breakerConfigFromEnv, breakerEnvVariables } from './config.js';
@@ -15,7 +16,7 @@ function configError(make: () => unknown): BreakerConfigError {
 
 describe('breakerConfigFromEnv', () => {
   it('uses the original defaults: 5 failures, 5 minutes open, one trial call', () => {
-    const { config, sources } = breakerConfigFromEnv('bigquery', {}, {});
+    const { config, sources } = breakerConfigFromEnv({ name: 'bigquery', env: {} });
     expect(config).toEqual({
       policy: 'consecutive',
       failureThreshold: 5,
@@ -36,16 +37,17 @@ describe('breakerConfigFromEnv', () => {
   });
 
   it('reads the original variable names, per breaker first, and says where each value came from', () => {
-    const { config, sources } = breakerConfigFromEnv(
-      'bigquery-loads',
-      { halfOpenMaxCalls: 3, failureThreshold: 8 },
-      {
+    const { config, sources } = breakerConfigFromEnv({
+      name: 'bigquery-loads',
+      halfOpenMaxCalls: 3,
+      failureThreshold: 8,
+      env: {
         CIRCUIT_BREAKER_THRESHOLD: '4',
         CIRCUIT_BREAKER_TIMEOUT_MINUTES: '10',
         CIRCUIT_BREAKER_BIGQUERY_LOADS_TIMEOUT_MINUTES: '2.5',
         CIRCUIT_BREAKER_OTHER_THRESHOLD: '99',
       },
-    );
+    });
     expect(config.failureThreshold).toBe(4);
     expect(config.openTimeoutMs).toBe(150_000);
     expect(config.halfOpenMaxCalls).toBe(3);
@@ -119,42 +121,121 @@ describe('breakerConfigFromEnv', () => {
       'needs the consecutive policy (policy is "timeWindow")',
     ],
   ])('fails loudly on %j naming the variable', (env, variable, message) => {
-    const error = configError(() => breakerConfigFromEnv('x', {}, env));
+    const error = configError(() => breakerConfigFromEnv({ name: 'x', env }));
     expect(error.option).toBe(variable);
     expect(error.message).toContain(message);
     expect(error.message).toContain(variable);
   });
 
   it('names options from code too', () => {
-    expect(configError(() => breakerConfigFromEnv('x', { openTimeoutMs: 0 }, {})).option).toBe(
-      'openTimeoutMs',
-    );
+    expect(
+      configError(() => breakerConfigFromEnv({ name: 'x', openTimeoutMs: 0, env: {} })).option,
+    ).toBe('openTimeoutMs');
     const window = configError(() =>
-      breakerConfigFromEnv(
-        'x',
-        { policy: 'countWindow', failureThreshold: 20, windowSize: 10 },
-        {},
-      ),
+      breakerConfigFromEnv({
+        name: 'x',
+        policy: 'countWindow',
+        failureThreshold: 20,
+        windowSize: 10,
+        env: {},
+      }),
     );
     expect(window.message).toContain('failureThreshold (20) cannot exceed windowSize (10)');
-    expect(configError(() => breakerConfigFromEnv('--', {}, {})).option).toBe('name');
+    expect(configError(() => breakerConfigFromEnv({ name: '--', env: {} })).option).toBe('name');
     const quorum = configError(() =>
-      breakerConfigFromEnv('x', { failureScope: 'fleet', minInstances: 2 }, {}),
+      breakerConfigFromEnv({ name: 'x', failureScope: 'fleet', minInstances: 2, env: {} }),
     );
     expect(quorum.option).toBe('failureScope');
     expect(quorum.message).toContain('minInstances must be 1 (got 2)');
-    expect(breakerConfigFromEnv('x', { failureScope: 'fleet' }, {}).config.failureScope).toBe(
-      'fleet',
-    );
+    expect(
+      breakerConfigFromEnv({ name: 'x', failureScope: 'fleet', env: {} }).config.failureScope,
+    ).toBe('fleet');
   });
 
   it('is a PipewellOptionsError, and still answers to the deprecated source', () => {
     const error = configError(() =>
-      breakerConfigFromEnv('x', {}, { CIRCUIT_BREAKER_THRESHOLD: 'lots' }),
+      breakerConfigFromEnv({ name: 'x', env: { CIRCUIT_BREAKER_THRESHOLD: 'lots' } }),
     );
     expect(PipewellOptionsError.isInstance(error)).toBe(true);
     expect(error.option).toBe('CIRCUIT_BREAKER_THRESHOLD');
     expect(error.source).toBe('CIRCUIT_BREAKER_THRESHOLD');
+  });
+});
+
+describe('breakerConfigFromEnv: one options object', () => {
+  it('takes settings as createCircuitBreaker does, and refuses an unknown one by name', () => {
+    const { config, sources } = breakerConfigFromEnv({
+      name: 'bigquery',
+      failureThreshold: 2,
+      env: { CIRCUIT_BREAKER_BIGQUERY_PROBE_LEASE_MS: '5000' },
+    });
+    expect(config).toMatchObject({ failureThreshold: 2, probeLeaseMs: 5_000 });
+    expect(sources.failureThreshold).toEqual({ from: 'defaults' });
+    expect(sources.probeLeaseMs).toEqual({
+      from: 'env',
+      variable: 'CIRCUIT_BREAKER_BIGQUERY_PROBE_LEASE_MS',
+    });
+    const unknown = configError(() =>
+      breakerConfigFromEnv({ name: 'x', failureTreshold: 2, env: {} } as never),
+    );
+    expect(unknown.option).toBe('failureTreshold');
+    expect(configError(() => breakerConfigFromEnv(null as never)).option).toBe('options');
+    expect(configError(() => breakerConfigFromEnv({ name: 'x', env: 'no' } as never)).option).toBe(
+      'env',
+    );
+  });
+
+  it('still accepts the deprecated positional form, with the same result', () => {
+    const env = { CIRCUIT_BREAKER_THRESHOLD: '3' };
+    expect(breakerConfigFromEnv('bigquery', { halfOpenMaxCalls: 2 }, env)).toEqual(
+      breakerConfigFromEnv({ name: 'bigquery', halfOpenMaxCalls: 2, env }),
+    );
+    expect(configError(() => breakerConfigFromEnv('x', 5 as never, {})).option).toBe('defaults');
+  });
+});
+
+describe('settings from one source', () => {
+  it('reads every setting from a variable whose suffix the README lists', () => {
+    const readme = readFileSync(new URL('../README.md', import.meta.url), 'utf8');
+    const documented = new Map(
+      [...readme.matchAll(/^\| `([A-Z_]+)` \| `(\w+)` \|/gm)].map(([, suffix, setting]) => [
+        setting,
+        suffix,
+      ]),
+    );
+    const variables = breakerEnvVariables('x');
+    expect(Object.keys(variables).sort()).toEqual([...documented.keys()].sort());
+    for (const [setting, suffix] of documented) {
+      expect(variables[setting as keyof typeof variables]).toEqual([
+        `CIRCUIT_BREAKER_X_${suffix}`,
+        `CIRCUIT_BREAKER_${suffix}`,
+      ]);
+    }
+  });
+
+  it('parses each variable by the type the schema gives its setting', () => {
+    const { config } = breakerConfigFromEnv({
+      name: 'x',
+      env: {
+        CIRCUIT_BREAKER_POLICY: ' timeWindow ',
+        CIRCUIT_BREAKER_FAILURE_RATE: '0.25',
+        CIRCUIT_BREAKER_WINDOW_MS: '1500.5',
+        CIRCUIT_BREAKER_MIN_INSTANCES: '2',
+        CIRCUIT_BREAKER_TIMEOUT_MINUTES: '0.5',
+      },
+    });
+    expect(config).toMatchObject({
+      policy: 'timeWindow',
+      failureRateThreshold: 0.25,
+      windowMs: 1500.5,
+      minInstances: 2,
+      openTimeoutMs: 30_000,
+    });
+    expect(
+      configError(() =>
+        breakerConfigFromEnv({ name: 'x', env: { CIRCUIT_BREAKER_MIN_INSTANCES: '1.5' } }),
+      ).message,
+    ).toContain('must be a whole number (got "1.5")');
   });
 });
 
@@ -165,7 +246,7 @@ describe('the default environment', () => {
 
   it('is process.env when no env is passed, for breakerConfigFromEnv and createCircuitBreaker', async () => {
     vi.stubEnv('CIRCUIT_BREAKER_DEFAULTENV_THRESHOLD', '7');
-    expect(breakerConfigFromEnv('defaultenv').config.failureThreshold).toBe(7);
+    expect(breakerConfigFromEnv({ name: 'defaultenv' }).config.failureThreshold).toBe(7);
     const { createCircuitBreaker } = await import('./breaker.js');
     const breaker = createCircuitBreaker({ name: 'defaultenv' });
     expect(breaker.config.failureThreshold).toBe(7);

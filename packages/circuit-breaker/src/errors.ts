@@ -95,3 +95,40 @@ export class BreakerClosedError extends PipewellError {
     this.breakerName = breakerName;
   }
 }
+
+/**
+ * A fleet write lost the store's compare-and-set race `attempts` times in a row: other instances
+ * kept writing the record first. `isolate()` and `reset()` reject with it (this instance's own
+ * state changed anyway; the fleet's did not). A trip, reopen or close that lost is kept and
+ * retried on the next sync; it is reported as the `error` of a `storeError` event.
+ *
+ * @example
+ * ```ts
+ * await breaker.isolate().catch((error) => {
+ *   if (BreakerContentionError.isInstance(error)) return breaker.isolate(); // try once more
+ *   throw error;
+ * });
+ * ```
+ */
+export class BreakerContentionError extends PipewellError {
+  static override readonly marker = '@pipewell/circuit-breaker.BreakerContentionError';
+  override readonly name = 'BreakerContentionError';
+  /** The breaker's name. */
+  readonly breakerName: string;
+  /** The write that lost: an operator's `isolate` or `reset`, or a published verdict. */
+  readonly write: 'trip' | 'reopen' | 'close' | 'isolate' | 'reset';
+  /** How many compare-and-sets it tried. */
+  readonly attempts: number;
+
+  /** Create the error for `write` on the breaker named `breakerName`. */
+  constructor(breakerName: string, write: BreakerContentionError['write'], attempts: number) {
+    super(
+      write === 'isolate' || write === 'reset'
+        ? `Circuit "${breakerName}": ${write}() lost the compare-and-set race ${attempts} times; the fleet is not ${write === 'isolate' ? 'isolated' : 'reset'} (this instance is)`
+        : `Circuit "${breakerName}": the fleet ${write} lost the compare-and-set race ${attempts} times in a row; it is retried on the next sync`,
+    );
+    this.breakerName = breakerName;
+    this.write = write;
+    this.attempts = attempts;
+  }
+}

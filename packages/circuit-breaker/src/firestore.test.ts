@@ -12,13 +12,13 @@ import {
   type CircuitBreakerOptions,
   createCircuitBreaker,
 } from './breaker.js';
-import { createFirestoreStore } from './firestore.js';
-import { countingStore, pausableStore } from './testing/fakes.js';
-import { storeContract } from './testing/store-contract.js';
+import { createFirestoreBreakerStore } from './firestore.js';
+import { createFlakyBreakerStore } from './testing/flaky-store.js';
+import { breakerStoreContract } from './testing/store-contract.js';
 
 const available = requireEmulators('@pipewell/circuit-breaker Firestore store');
 
-describe.skipIf(!available)('createFirestoreStore against the Firestore emulator', () => {
+describe.skipIf(!available)('createFirestoreBreakerStore against the Firestore emulator', () => {
   let emulator: RunningEmulator;
   let firestore: Firestore;
 
@@ -34,7 +34,9 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
 
   describe('the store contract', () => {
     // Emulator transactions are slow under contention, so fewer racers than in memory.
-    storeContract(() => createFirestoreStore({ firestore, collection: 'contract' }), {
+    breakerStoreContract({
+      it,
+      makeStore: () => createFirestoreBreakerStore({ firestore, collection: 'contract' }),
       concurrency: 5,
       timeoutMs: 15_000,
     });
@@ -42,7 +44,7 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
 
   it('reports a malformed document naming its path', async () => {
     await firestore.collection('breakers').doc('broken').set({ version: 'one', state: 'open' });
-    const store = createFirestoreStore({ firestore, collection: 'breakers' });
+    const store = createFirestoreBreakerStore({ firestore, collection: 'breakers' });
     await expect(store.get('broken')).rejects.toThrow(
       'Firestore document breakers/broken is not a breaker record (bad version)',
     );
@@ -61,7 +63,7 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
       updatedBy: 'old-instance',
     };
     await firestore.collection('legacy').doc('bigquery').set(legacy);
-    const store = createFirestoreStore({ firestore, collection: 'legacy' });
+    const store = createFirestoreBreakerStore({ firestore, collection: 'legacy' });
     expect(await store.get('bigquery')).toEqual({ ...legacy, period: 0, failures: 0 });
     await firestore
       .collection('legacy')
@@ -71,12 +73,12 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
   });
 
   it('rejects construction without a Firestore instance', () => {
-    expect(() => createFirestoreStore({} as never)).toThrow('needs { firestore }');
+    expect(() => createFirestoreBreakerStore({} as never)).toThrow('needs { firestore }');
   });
 
   it('lets two breakers trip and recover together', async () => {
     const clock = createVirtualClock({ now: Date.parse('2026-11-25T00:00:00Z') });
-    const store = createFirestoreStore({ firestore, collection: 'fleet' });
+    const store = createFirestoreBreakerStore({ firestore, collection: 'fleet' });
     const make = (instanceId: string): CircuitBreaker =>
       createCircuitBreaker({
         name: 'bigquery',
@@ -144,11 +146,13 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
 
   it('failureScope fleet: breakers that each fail once trip the fleet together, one write per failure', async () => {
     const clock = createVirtualClock({ now: Date.parse('2026-11-25T00:00:00Z') });
-    const counted = countingStore(createFirestoreStore({ firestore, collection: 'fleet-count' }));
+    const counted = createFlakyBreakerStore(
+      createFirestoreBreakerStore({ firestore, collection: 'fleet-count' }),
+    );
     const make = (instanceId: string): CircuitBreaker =>
       createCircuitBreaker({
         name: 'bigquery',
-        store: counted.store,
+        store: counted,
         clock,
         instanceId,
         failureScope: 'fleet',
@@ -164,24 +168,24 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
       for (let i = 0; i < 10; i++) {
         await Promise.all(breakers.map((breaker) => breaker.execute(async () => 'ok')));
       }
-      expect(counted.total()).toBe(0);
+      expect(counted.calls.compareAndSet + counted.calls.recordOutcome).toBe(0);
 
       await expect(a.execute(boom)).rejects.toThrow('backend down');
       await expect(b.execute(boom)).rejects.toThrow('backend down');
       await vi.waitFor(
-        async () => expect((await counted.store.get('bigquery'))?.failures).toBe(2),
+        async () => expect((await counted.get('bigquery'))?.failures).toBe(2),
         settled,
       );
       expect(breakers.map((breaker) => breaker.state)).toEqual(['closed', 'closed', 'closed']);
       await expect(c.execute(boom)).rejects.toThrow('backend down');
       await vi.waitFor(() => expect(c.state).toBe('open'), settled);
-      expect(await counted.store.get('bigquery')).toMatchObject({
+      expect(await counted.get('bigquery')).toMatchObject({
         state: 'open',
         period: 1,
         failures: 0,
         updatedBy: 'instance-c',
       });
-      expect(counted.writes).toEqual({ compareAndSet: 0, recordOutcome: 3 });
+      expect(counted.calls).toMatchObject({ compareAndSet: 0, recordOutcome: 3 });
       await a.sync();
       await b.sync();
       expect([a.state, b.state]).toEqual(['open', 'open']);
@@ -192,8 +196,8 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
 
   it('a trip that reaches Firestore after the fleet probe closed the breaker does not reopen it', async () => {
     const clock = createVirtualClock({ now: Date.parse('2026-11-25T00:00:00Z') });
-    const store = createFirestoreStore({ firestore, collection: 'late-trip' });
-    const slow = pausableStore(store);
+    const store = createFirestoreBreakerStore({ firestore, collection: 'late-trip' });
+    const slow = createFlakyBreakerStore(store);
     const options: CircuitBreakerOptions = {
       name: 'bigquery',
       clock,
@@ -202,7 +206,7 @@ describe.skipIf(!available)('createFirestoreStore against the Firestore emulator
       syncIntervalMs: 600_000,
       env: {},
     };
-    const a = createCircuitBreaker({ ...options, store: slow.store, instanceId: 'instance-a' });
+    const a = createCircuitBreaker({ ...options, store: slow, instanceId: 'instance-a' });
     const b = createCircuitBreaker({ ...options, store, instanceId: 'instance-b' });
     try {
       await Promise.all([a.sync(), b.sync()]);

@@ -1,10 +1,11 @@
 import type { DocumentReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
+import { BreakerConfigError } from './errors.js';
 import type { BreakerOutcome, BreakerRecord, BreakerState } from './record.js';
 import { applyOutcome } from './record.js';
-import type { BreakerStateStore } from './store.js';
+import type { BreakerStateStore } from './store-port.js';
 
-/** Options for {@link createFirestoreStore}. */
-export interface FirestoreStoreOptions {
+/** Options for {@link createFirestoreBreakerStore}. */
+export interface FirestoreBreakerStoreOptions {
   /** Your Firestore instance (reuse the pooled one); this package never loads the SDK itself. */
   readonly firestore: Firestore;
   /**
@@ -102,27 +103,30 @@ function plainRecord(record: BreakerRecord): BreakerRecord {
  * ```ts
  * import { Firestore } from '@google-cloud/firestore';
  * import { createCircuitBreaker } from '@pipewell/circuit-breaker';
- * import { createFirestoreStore } from '@pipewell/circuit-breaker/firestore';
+ * import { createFirestoreBreakerStore } from '@pipewell/circuit-breaker/firestore';
  *
- * const store = createFirestoreStore({ firestore: new Firestore() });
+ * const store = createFirestoreBreakerStore({ firestore: new Firestore() });
  * const breaker = createCircuitBreaker({ name: 'bigquery', store });
  * ```
  */
-export function createFirestoreStore(options: FirestoreStoreOptions): BreakerStateStore {
+export function createFirestoreBreakerStore(
+  options: FirestoreBreakerStoreOptions,
+): BreakerStateStore {
   const firestore = options?.firestore;
   if (
     typeof firestore !== 'object' ||
     firestore === null ||
     typeof firestore.runTransaction !== 'function'
   ) {
-    throw new TypeError(
-      '@pipewell/circuit-breaker: createFirestoreStore needs { firestore } (a Firestore instance)',
+    throw new BreakerConfigError(
+      'firestore',
+      'createFirestoreBreakerStore needs { firestore } (a Firestore instance)',
     );
   }
   const collection = firestore.collection(options.collection ?? 'pipewell-circuit-breakers');
   const ref = (name: string): DocumentReference => {
     if (typeof name !== 'string' || name === '') {
-      throw new TypeError('@pipewell/circuit-breaker: a breaker name must be a non-empty string');
+      throw new BreakerConfigError('name', 'a breaker name must be a non-empty string');
     }
     // "." and ".." are reserved ids; encodeURIComponent leaves dots alone.
     return collection.doc(encodeURIComponent(name).replace(/\./g, '%2E'));
@@ -154,3 +158,17 @@ export function createFirestoreStore(options: FirestoreStoreOptions): BreakerSta
     },
   };
 }
+
+/**
+ * The old name of {@link createFirestoreBreakerStore}.
+ * @deprecated Use `createFirestoreBreakerStore(options)`; this name is removed in the next minor
+ *   release.
+ */
+export const createFirestoreStore: (options: FirestoreBreakerStoreOptions) => BreakerStateStore =
+  createFirestoreBreakerStore;
+
+/**
+ * The old name of {@link FirestoreBreakerStoreOptions}.
+ * @deprecated Use `FirestoreBreakerStoreOptions`; this name is removed in the next minor release.
+ */
+export type FirestoreStoreOptions = FirestoreBreakerStoreOptions;

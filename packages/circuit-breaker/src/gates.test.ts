@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { BreakerConfigError } from './errors.js';
 import { allGates, quorumGate, shareGate } from './gates.js';
 
 const precompute = [
@@ -111,5 +112,40 @@ describe('allGates', () => {
     const result = allGates(quorum, share);
     expect(result.open).toBe(false);
     expect(result.reasons).toEqual([...quorum.reasons, ...share.reasons]);
+  });
+});
+
+describe('gate results and errors, in the package vocabulary', () => {
+  it("say proceed or blocked as soft-deps' decisions do", () => {
+    expect(phase4to5.evaluate(precompute).decision).toBe('proceed');
+    expect(phase4to5.evaluate(['feature_store']).decision).toBe('blocked');
+    const share = shareGate({ maxBadShare: 0.1 });
+    expect(share.evaluate({ total: 10, bad: 1 }).decision).toBe('proceed');
+    expect(share.evaluate({ total: 10, bad: 2 }).decision).toBe('blocked');
+    expect(
+      allGates(phase4to5.evaluate(precompute), share.evaluate({ total: 10, bad: 1 })),
+    ).toMatchObject({ open: true, decision: 'proceed' });
+    expect(
+      allGates(phase4to5.evaluate(precompute), share.evaluate({ total: 10, bad: 2 })),
+    ).toMatchObject({ open: false, decision: 'blocked' });
+  });
+
+  it('reject a bad definition or input with a BreakerConfigError naming it', () => {
+    const wrong = (make: () => unknown): BreakerConfigError => {
+      try {
+        make();
+      } catch (error) {
+        if (BreakerConfigError.isInstance(error)) return error;
+        throw error;
+      }
+      throw new Error('expected a BreakerConfigError');
+    };
+    expect(wrong(() => quorumGate({ of: [] })).option).toBe('of');
+    expect(wrong(() => quorumGate({ of: ['a'], required: ['b'] })).option).toBe('required');
+    expect(wrong(() => quorumGate({ of: ['a'], minComplete: 2 })).option).toBe('minComplete');
+    expect(wrong(() => shareGate({ maxBadShare: -1 })).option).toBe('maxBadShare');
+    expect(wrong(() => shareGate({ maxBadShare: 0.5 }).evaluate({ total: 1, bad: 2 })).option).toBe(
+      'bad',
+    );
   });
 });

@@ -1,6 +1,15 @@
-/** What a gate decided: open (the phase may start) or not, and why. A blocked gate is a value. */
+import { BreakerConfigError } from './errors.js';
+
+/**
+ * What a gate decided: open (the phase may start) or not, and why. A blocked gate is a value.
+ * `decision` uses the words of `@pipewell/soft-deps` decisions (`'proceed'` / `'blocked'`), so a
+ * gate's result and a dependency decision can be logged, recorded and alerted on the same way.
+ */
 export interface GateResult<Details = unknown> {
+  /** Whether the phase may start: `decision === 'proceed'`. */
   readonly open: boolean;
+  /** `'proceed'` when open, `'blocked'` when not (a gate never decides `'degraded'`). */
+  readonly decision: 'proceed' | 'blocked';
   /** Human-readable reasons, for alerts and the dashboard; the first says the decision. */
   readonly reasons: readonly string[];
   readonly details: Details;
@@ -34,8 +43,12 @@ export interface QuorumGate {
   evaluate(completed: Iterable<string>): GateResult<QuorumGateDetails>;
 }
 
-function gateError(gate: string, message: string): TypeError {
-  return new TypeError(`@pipewell/circuit-breaker: ${gate}: ${message}`);
+function gateError(gate: string, option: string, message: string): BreakerConfigError {
+  return new BreakerConfigError(option, `${gate}: ${message}`);
+}
+
+function decided(open: boolean): 'proceed' | 'blocked' {
+  return open ? 'proceed' : 'blocked';
 }
 
 /**
@@ -61,18 +74,25 @@ export function quorumGate(options: QuorumGateOptions): QuorumGate {
     of.length === 0 ||
     !of.every((name) => typeof name === 'string' && name !== '')
   ) {
-    throw gateError('quorumGate', '"of" must be a non-empty list of processor names');
+    throw gateError('quorumGate', 'of', '"of" must be a non-empty list of processor names');
   }
-  if (new Set(of).size !== of.length) throw gateError('quorumGate', '"of" lists a processor twice');
+  if (new Set(of).size !== of.length) {
+    throw gateError('quorumGate', 'of', '"of" lists a processor twice');
+  }
   const required = options.required ?? [];
   const outside = required.filter((name) => !of.includes(name));
   if (outside.length > 0) {
-    throw gateError('quorumGate', `"required" names processors not in "of": ${outside.join(', ')}`);
+    throw gateError(
+      'quorumGate',
+      'required',
+      `"required" names processors not in "of": ${outside.join(', ')}`,
+    );
   }
   const minComplete = options.minComplete ?? of.length;
   if (!Number.isInteger(minComplete) || minComplete < 0 || minComplete > of.length) {
     throw gateError(
       'quorumGate',
+      'minComplete',
       `"minComplete" must be a whole number from 0 to ${of.length} (got ${String(minComplete)})`,
     );
   }
@@ -108,6 +128,7 @@ export function quorumGate(options: QuorumGateOptions): QuorumGate {
       reasons[0] = `${open ? 'open' : 'blocked'}: ${reasons[0]}`;
       return {
         open,
+        decision: decided(open),
         reasons,
         details: { complete, missing, missingRequired, unknown, minComplete, total: of.length },
       };
@@ -161,6 +182,7 @@ export function shareGate(options: ShareGateOptions): ShareGate {
   if (typeof maxBadShare !== 'number' || !(maxBadShare >= 0 && maxBadShare <= 1)) {
     throw gateError(
       'shareGate',
+      'maxBadShare',
       `"maxBadShare" must be a number from 0 to 1 (got ${String(maxBadShare)})`,
     );
   }
@@ -171,11 +193,16 @@ export function shareGate(options: ShareGateOptions): ShareGate {
       const badIds = typeof bad === 'number' ? [] : [...bad];
       const badCount = typeof bad === 'number' ? bad : badIds.length;
       if (!Number.isInteger(total) || total < 0) {
-        throw gateError('shareGate', `"total" must be a whole number >= 0 (got ${String(total)})`);
+        throw gateError(
+          'shareGate',
+          'total',
+          `"total" must be a whole number >= 0 (got ${String(total)})`,
+        );
       }
       if (!Number.isInteger(badCount) || badCount < 0 || badCount > total) {
         throw gateError(
           'shareGate',
+          'bad',
           `"bad" must count from 0 to total (${total}) (got ${String(badCount)})`,
         );
       }
@@ -187,7 +214,12 @@ export function shareGate(options: ShareGateOptions): ShareGate {
       ];
       if (total === 0) reasons.push(`no ${itemName} to check`);
       if (!open && badIds.length > 0) reasons.push(`bad ${itemName}: ${badIds.join(', ')}`);
-      return { open, reasons, details: { total, bad: badCount, badShare, maxBadShare, badIds } };
+      return {
+        open,
+        decision: decided(open),
+        reasons,
+        details: { total, bad: badCount, badShare, maxBadShare, badIds },
+      };
     },
   };
 }
@@ -201,8 +233,10 @@ export function shareGate(options: ShareGateOptions): ShareGate {
  * ```
  */
 export function allGates(...results: readonly GateResult[]): GateResult<readonly GateResult[]> {
+  const open = results.every((result) => result.open);
   return {
-    open: results.every((result) => result.open),
+    open,
+    decision: decided(open),
     reasons: results.flatMap((result) => result.reasons),
     details: results,
   };

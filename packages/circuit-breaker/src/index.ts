@@ -1,15 +1,8 @@
-export type {
-  BreakerContext,
-  BreakerEvents,
-  CircuitBreaker,
-  CircuitBreakerOptions,
-  CloseReason,
-  OpenReason,
-  StoreOperation,
-} from './breaker.js';
+export type { CircuitBreaker, CircuitBreakerOptions } from './breaker.js';
 export { createCircuitBreaker } from './breaker.js';
 export type {
   BreakerConfig,
+  BreakerConfigFromEnvOptions,
   BreakerConfigInput,
   BreakerConfigSource,
   BreakerFailureScope,
@@ -17,7 +10,22 @@ export type {
   ResolvedBreakerConfig,
 } from './config.js';
 export { breakerConfigFromEnv, breakerEnvVariables } from './config.js';
-export { BreakerClosedError, BreakerConfigError, CircuitOpenError } from './errors.js';
+export type {
+  BreakerFailureOutcome,
+  BreakerOutcome,
+  BreakerRecord,
+  BreakerSuccessOutcome,
+  BreakerTripOutcome,
+  ProbeLease,
+} from './deprecated.js';
+export { applyOutcome, countTrips, createMemoryStore, emptyRecord } from './deprecated.js';
+export {
+  BreakerClosedError,
+  BreakerConfigError,
+  BreakerContentionError,
+  CircuitOpenError,
+} from './errors.js';
+export type { BreakerEvents, CloseReason, OpenReason, StoreOperation } from './events.js';
 export type {
   GateResult,
   QuorumGate,
@@ -29,15 +37,8 @@ export type {
   ShareGateOptions,
 } from './gates.js';
 export { allGates, quorumGate, shareGate } from './gates.js';
-export type {
-  BreakerFailureOutcome,
-  BreakerOutcome,
-  BreakerRecord,
-  BreakerState,
-  BreakerSuccessOutcome,
-  BreakerTripOutcome,
-  ProbeLease,
-} from './record.js';
-export { applyOutcome, countTrips, emptyRecord } from './record.js';
-export type { BreakerStateStore, MemoryBreakerStore } from './store.js';
-export { createMemoryStore } from './store.js';
+export type { MemoryBreakerStore } from './memory-store.js';
+export { createMemoryBreakerStore } from './memory-store.js';
+export type { BreakerState } from './record.js';
+export type { BreakerContext } from './state-machine.js';
+export type { BreakerStateStore } from './store-port.js';

@@ -1,3 +1,5 @@
+import type { BreakerConfig } from './config.js';
+
 /**
  * Counts a breaker's recent outcomes and says when they add up to a trip. One per breaker; the
  * hot path calls `record` once per call, so implementations allocate nothing per call.
@@ -104,4 +106,16 @@ export function timeWindowTracker(
       head = Number.NEGATIVE_INFINITY;
     },
   };
+}
+
+/** The tracker for a breaker's configured policy. */
+export function trackerFor(config: BreakerConfig): FailureTracker {
+  switch (config.policy) {
+    case 'consecutive':
+      return consecutiveTracker(config.failureThreshold);
+    case 'countWindow':
+      return countWindowTracker(config.failureThreshold, config.windowSize);
+    case 'timeWindow':
+      return timeWindowTracker(config.windowMs, config.failureRateThreshold, config.minimumCalls);
+  }
 }

@@ -1,4 +1,4 @@
-import type { Logger } from '@pipewell/core';
+import { type Logger, PipewellError } from '@pipewell/core';
 import {
   createRecordingLogger,
   createVirtualClock,
@@ -10,11 +10,11 @@ import {
   type CircuitBreakerOptions,
   createCircuitBreaker,
 } from './breaker.js';
-import { CircuitOpenError } from './errors.js';
+import { BreakerContentionError, CircuitOpenError } from './errors.js';
+import { createMemoryBreakerStore } from './memory-store.js';
 import { emptyRecord } from './record.js';
-import type { BreakerStateStore, MemoryBreakerStore } from './store.js';
-import { createMemoryStore } from './store.js';
-import { countingStore, pausableStore } from './testing/fakes.js';
+import type { BreakerStateStore } from './store-port.js';
+import { createFlakyBreakerStore } from './testing/flaky-store.js';
 
 const boom = (): Promise<never> => Promise.reject(new Error('backend down'));
 const ok = (): Promise<string> => Promise.resolve('ok');
@@ -30,11 +30,13 @@ async function settle(clock: VirtualClock): Promise<void> {
 }
 
 function fleet(clock: VirtualClock, count: number, options: Partial<CircuitBreakerOptions> = {}) {
-  const store = createMemoryStore();
+  const store = createMemoryBreakerStore();
+  // The breakers reach the store through a wrapper with fault hooks (an outage on demand).
+  const faults = createFlakyBreakerStore(store);
   const breakers = Array.from({ length: count }, (_, i) =>
     createCircuitBreaker({
       name: 'bigquery',
-      store,
+      store: faults,
       clock,
       instanceId: `instance-${i}`,
       failureThreshold: 3,
@@ -44,7 +46,7 @@ function fleet(clock: VirtualClock, count: number, options: Partial<CircuitBreak
       ...options,
     }),
   );
-  return { store, breakers };
+  return { store, faults, breakers };
 }
 
 describe('breakers sharing a store', () => {
@@ -155,11 +157,11 @@ describe('breakers sharing a store', () => {
 describe('a store outage', () => {
   it('never becomes an outage of the protected call, and the breaker resyncs later', async () => {
     const clock = createVirtualClock();
-    const { store, breakers } = fleet(clock, 2);
+    const { store, faults: outage, breakers } = fleet(clock, 2);
     const [a, b] = breakers as [CircuitBreaker, CircuitBreaker];
     const faults: unknown[] = [];
     a.on('storeError', (event) => faults.push(event));
-    store.failWith(new Error('firestore unavailable'));
+    outage.failWith(new Error('firestore unavailable'));
 
     // Calls go on while the store is down...
     await expect(a.execute(ok)).resolves.toBe('ok');
@@ -171,7 +173,7 @@ describe('a store outage', () => {
     await expect(a.execute(ok)).rejects.toBeInstanceOf(CircuitOpenError);
 
     // When the store is back, the next sync publishes the trip and b learns of it.
-    store.failWith(undefined);
+    outage.failWith(undefined);
     await clock.advance(5_000);
     expect(store.snapshot().bigquery).toMatchObject({ state: 'open', updatedBy: 'instance-0' });
     await clock.advance(5_000);
@@ -181,15 +183,15 @@ describe('a store outage', () => {
 
   it('probes locally when the store is down at half-open time', async () => {
     const clock = createVirtualClock();
-    const { store, breakers } = fleet(clock, 1);
+    const { store, faults, breakers } = fleet(clock, 1);
     const [a] = breakers as [CircuitBreaker];
     await fail(a, 3);
     await settle(clock);
-    store.failWith(new Error('firestore unavailable'));
+    faults.failWith(new Error('firestore unavailable'));
     await clock.advance(60_000);
     await expect(a.execute(ok)).resolves.toBe('ok');
     expect(a.state).toBe('closed');
-    store.failWith(undefined);
+    faults.failWith(undefined);
     await clock.advance(5_000);
     expect(store.snapshot().bigquery?.state).toBe('closed');
     await a.close();
@@ -277,7 +279,7 @@ describe('a hung probe in a fleet', () => {
 describe('a fleet trip that keeps losing the compare-and-set race', () => {
   it('is reported, kept, and published on the next sync', async () => {
     const clock = createVirtualClock();
-    const inner = createMemoryStore();
+    const inner = createMemoryBreakerStore();
     let rivalWrites = true;
     // Another writer gets in first every time, so each compare-and-set of the trip loses.
     const store: BreakerStateStore = {
@@ -329,6 +331,9 @@ describe('a fleet trip that keeps losing the compare-and-set race', () => {
         }),
       },
     ]);
+    const lost = (faults[0] as { error: unknown }).error;
+    expect(BreakerContentionError.isInstance(lost)).toBe(true);
+    expect(lost).toMatchObject({ breakerName: 'bigquery', write: 'trip', attempts: 5 });
     expect(spy.entries).toContainEqual(
       expect.objectContaining({
         level: 'warn',
@@ -394,8 +399,9 @@ describe('failureScope: fleet', () => {
 
   it('costs one store write per counted failure, and none on the success path while the count is zero', async () => {
     const clock = createVirtualClock();
-    const inner = createMemoryStore();
-    const { store, total } = countingStore(inner);
+    const inner = createMemoryBreakerStore();
+    const store = createFlakyBreakerStore(inner);
+    const total = (): number => store.calls.compareAndSet + store.calls.recordOutcome;
     const [a, b] = [0, 1].map((i) =>
       createCircuitBreaker({
         name: 'bigquery',
@@ -437,12 +443,12 @@ describe('failureScope: fleet', () => {
 
   it('falls back to counting locally while the store is down', async () => {
     const clock = createVirtualClock();
-    const { store, breakers } = fleet(clock, 1, { failureScope: 'fleet' });
+    const { faults: outage, breakers } = fleet(clock, 1, { failureScope: 'fleet' });
     const [a] = breakers as [CircuitBreaker];
     await settle(clock);
     const faults: string[] = [];
     a.on('storeError', ({ operation }) => faults.push(operation));
-    (store as MemoryBreakerStore).failWith(new Error('firestore unavailable'));
+    outage.failWith(new Error('firestore unavailable'));
     await fail(a, 3);
     await settle(clock);
     expect(a.state).toBe('open');
@@ -460,10 +466,10 @@ function slowAndFast(
   options: Partial<CircuitBreakerOptions>,
   bId = 'instance-b',
 ) {
-  const inner = createMemoryStore();
-  const slow = pausableStore(inner);
+  const inner = createMemoryBreakerStore();
+  const slow = createFlakyBreakerStore(inner);
   const settings = { name: 'bigquery', clock, syncIntervalMs: 600_000, env: {}, ...options };
-  const a = createCircuitBreaker({ ...settings, store: slow.store, instanceId: 'instance-a' });
+  const a = createCircuitBreaker({ ...settings, store: slow, instanceId: 'instance-a' });
   const b = createCircuitBreaker({ ...settings, store: inner, instanceId: bId });
   return { inner, slow, a, b };
 }
@@ -558,5 +564,119 @@ describe('a late write cannot overturn a newer verdict', () => {
     expect(inner.snapshot().bigquery).toEqual(reset);
     expect(a.state).toBe('closed');
     await Promise.all([a.close(), operator.close()]);
+  });
+});
+
+describe('on a slow store that loses races (createFlakyBreakerStore)', () => {
+  /** Two breakers on one store whose every call takes 10 ms each way. */
+  function slowFleet(clock: VirtualClock, conflictRate = 0) {
+    const inner = createMemoryBreakerStore();
+    const store = createFlakyBreakerStore(inner, {
+      delayMs: 20,
+      conflictRate,
+      random: () => 0.5,
+      clock,
+    });
+    const make = (instanceId: string) =>
+      createCircuitBreaker({
+        name: 'bigquery',
+        store,
+        clock,
+        instanceId,
+        failureThreshold: 1,
+        openTimeoutMs: 60_000,
+        syncIntervalMs: 5_000,
+        env: {},
+      });
+    return { inner, store, a: make('instance-a'), b: make('instance-b') };
+  }
+
+  it('two instances whose open period ends together race for the probe lease, and only the winner calls', async () => {
+    const clock = createVirtualClock();
+    const { inner, a, b } = slowFleet(clock);
+    await clock.advance(100);
+    await fail(a, 1);
+    await clock.advance(5_000); // the trip is published, and b's sync reads it
+    expect(b.state).toBe('open');
+    await clock.advance(55_000);
+
+    let release = (): void => {};
+    const probe = vi.fn(() => new Promise<void>((resolve) => (release = resolve)));
+    // Both calls read the store before either compare-and-set lands: a real race.
+    const calls = [a.execute(probe), b.execute(probe)].map((call) =>
+      call.then(
+        () => 'called',
+        (error: unknown) => (CircuitOpenError.isInstance(error) ? 'refused' : error),
+      ),
+    );
+    await clock.advance(100);
+    expect(probe).toHaveBeenCalledTimes(1);
+    const holder = inner.snapshot().bigquery?.lease?.holder;
+    const winner = holder === 'instance-a' ? a : b;
+    expect(winner.state).toBe('half-open');
+    expect((holder === 'instance-a' ? b : a).state).toBe('open');
+    release();
+    await clock.advance(100);
+    expect((await Promise.all(calls)).sort()).toEqual(['called', 'refused']);
+    expect(inner.snapshot().bigquery).toMatchObject({ state: 'closed', lease: null });
+    await clock.runAll(Promise.all([a.close(), b.close()]));
+  });
+
+  it('isolate() and reset() that lose the race five times reject with BreakerContentionError', async () => {
+    const clock = createVirtualClock();
+    const { inner, a } = slowFleet(clock, 1);
+    await clock.advance(100);
+    const isolating = a.isolate().catch((error: unknown) => error);
+    await clock.advance(1_000);
+    const isolateError = await isolating;
+    expect(BreakerContentionError.isInstance(isolateError)).toBe(true);
+    expect(PipewellError.isInstance(isolateError)).toBe(true);
+    expect(isolateError).toMatchObject({
+      name: 'BreakerContentionError',
+      breakerName: 'bigquery',
+      write: 'isolate',
+      attempts: 5,
+      message:
+        'Circuit "bigquery": isolate() lost the compare-and-set race 5 times; the fleet is not isolated (this instance is)',
+    });
+    // This instance is isolated anyway; the fleet's record is not.
+    expect(a.state).toBe('open');
+    expect(inner.snapshot().bigquery).toMatchObject({ isolated: false, state: 'closed' });
+
+    const resetting = a.reset().catch((error: unknown) => error);
+    await clock.advance(1_000);
+    const resetError = await resetting;
+    expect(BreakerContentionError.isInstance(resetError)).toBe(true);
+    expect(resetError).toMatchObject({ write: 'reset', attempts: 5 });
+    expect(a.state).toBe('closed');
+    await clock.runAll(a.close());
+  });
+});
+
+describe('close()', () => {
+  it('is idempotent: a second call waits for the store writes the first is waiting for', async () => {
+    const clock = createVirtualClock();
+    const inner = createMemoryBreakerStore();
+    const store = createFlakyBreakerStore(inner);
+    const breaker = createCircuitBreaker({
+      name: 'bigquery',
+      store,
+      clock,
+      failureThreshold: 1,
+      env: {},
+    });
+    await settle(clock);
+    store.pause(); // the trip's write is held
+    await fail(breaker, 1);
+    let closed = 0;
+    const first = breaker.close().then(() => closed++);
+    const second = breaker.close().then(() => closed++);
+    await settle(clock);
+    expect(closed).toBe(0);
+    store.resume();
+    await Promise.all([first, second]);
+    expect(closed).toBe(2);
+    expect(inner.snapshot().bigquery?.state).toBe('open');
+    await breaker.close();
   });
 });

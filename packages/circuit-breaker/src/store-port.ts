@@ -1,10 +1,11 @@
 import type { BreakerOutcome, BreakerRecord } from './record.js';
-import { applyOutcome } from './record.js';
 
 /**
  * Where breakers that share a name keep their common state. Implement it over any store with
  * atomic updates (Firestore, Redis, a SQL row); every method may reject, and the breaker then
- * carries on with its local state and reports a `storeError` event.
+ * carries on with its local state and reports a `storeError` event. The helpers a store author
+ * needs (`applyOutcome`, the record types) are on `@pipewell/circuit-breaker/store`, and the
+ * contract suite that checks a store on `@pipewell/circuit-breaker/testing`.
  *
  * Contract:
  * - `get` returns the record last written for `name`, or `undefined` if none was.
@@ -14,6 +15,12 @@ import { applyOutcome } from './record.js';
  * - `recordOutcome` atomically replaces the record with `applyOutcome(current, outcome)` and
  *   returns it. When that leaves the version unchanged (a stale or no-op outcome), the store
  *   writes nothing and returns the current record (version 0 when there is none).
+ *
+ * @example
+ * ```ts
+ * const store: BreakerStateStore = createMemoryBreakerStore();
+ * const breaker = createCircuitBreaker({ name: 'bigquery', store });
+ * ```
  */
 export interface BreakerStateStore {
   /** The record last written for `name`, or undefined if none was. */
@@ -25,65 +32,4 @@ export interface BreakerStateStore {
    * write nothing when its version is unchanged.
    */
   recordOutcome(name: string, outcome: BreakerOutcome): Promise<BreakerRecord>;
-}
-
-/** A {@link BreakerStateStore} in this process's memory, with operator hooks for tests. */
-export interface MemoryBreakerStore extends BreakerStateStore {
-  /** The records by breaker name (copies). */
-  snapshot(): Record<string, BreakerRecord>;
-  /**
-   * Make every following call reject with `error` (or succeed again with `undefined`), to test
-   * how breakers ride out a store outage.
-   */
-  failWith(error: Error | undefined): void;
-}
-
-function clone(record: BreakerRecord): BreakerRecord {
-  return structuredClone(record);
-}
-
-/**
- * Create an in-memory store. Breakers without a store each get their own; pass one store to
- * several breakers to make them share state within a process (and in tests).
- *
- * @example
- * ```ts
- * const store = createMemoryStore();
- * const a = createCircuitBreaker({ name: 'bigquery', store });
- * const b = createCircuitBreaker({ name: 'bigquery', store }); // trips and recovers with a
- * ```
- */
-export function createMemoryStore(): MemoryBreakerStore {
-  const records = new Map<string, BreakerRecord>();
-  let failure: Error | undefined;
-  const check = (): void => {
-    if (failure !== undefined) throw failure;
-  };
-  return {
-    async get(name) {
-      check();
-      const record = records.get(name);
-      return record === undefined ? undefined : clone(record);
-    },
-    async compareAndSet(name, expectedVersion, next) {
-      check();
-      const current = records.get(name)?.version ?? 0;
-      if (current !== expectedVersion) return false;
-      records.set(name, clone(next));
-      return true;
-    },
-    async recordOutcome(name, outcome) {
-      check();
-      const current = records.get(name);
-      const next = applyOutcome(current, outcome);
-      if (next.version !== (current?.version ?? 0)) records.set(name, next);
-      return clone(next);
-    },
-    snapshot() {
-      return Object.fromEntries([...records].map(([name, record]) => [name, clone(record)]));
-    },
-    failWith(error) {
-      failure = error;
-    },
-  };
 }

@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import { createMemoryStore } from './store.js';
-import { storeContract } from './testing/store-contract.js';
+import { createMemoryBreakerStore } from './memory-store.js';
+import { breakerStoreContract } from './testing/store-contract.js';
 
-describe('createMemoryStore: the store contract', () => {
-  storeContract(() => createMemoryStore());
+describe('createMemoryBreakerStore: the store contract', () => {
+  breakerStoreContract({ it, makeStore: () => createMemoryBreakerStore() });
 });
 
-describe('createMemoryStore', () => {
+describe('createMemoryBreakerStore', () => {
   it('hands out copies, so callers cannot change stored records', async () => {
-    const store = createMemoryStore();
+    const store = createMemoryBreakerStore();
     const written = await store.recordOutcome('a', {
       kind: 'trip',
       instanceId: 'i',
@@ -21,8 +21,8 @@ describe('createMemoryStore', () => {
     expect(store.snapshot()).toEqual({ a: { ...written, trips: { i: 1 } } });
   });
 
-  it('fails every call while failWith is set', async () => {
-    const store = createMemoryStore();
+  it('fails every call while the deprecated failWith is set', async () => {
+    const store = createMemoryBreakerStore();
     store.failWith(new Error('unavailable'));
     await expect(store.get('a')).rejects.toThrow('unavailable');
     await expect(
