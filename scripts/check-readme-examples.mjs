@@ -333,22 +333,40 @@ const checker = program.getTypeChecker();
 
 // The first `@deprecated` tag on a symbol or along its chain of re-exports: an example that
 // compiles only through a deprecated re-export teaches an import that is about to go away.
+// An overloaded function counts as deprecated only when every overload is; a call that resolves
+// to a deprecated overload is caught at the call (deprecatedCall).
 function deprecationOf(symbol) {
   for (let current = symbol, depth = 0; current && depth < 10; depth++) {
-    for (const declaration of current.declarations ?? []) {
-      const tag = ts.getJSDocDeprecatedTag(declaration);
-      if (tag) return ts.getTextOfJSDocComment(tag.comment) ?? '';
-    }
+    const declarations = current.declarations ?? [];
+    const tags = declarations.map((declaration) => ts.getJSDocDeprecatedTag(declaration));
+    const overloaded = declarations.filter((d) => ts.isFunctionDeclaration(d)).length > 1;
+    const tag = overloaded ? (tags.every(Boolean) ? tags[0] : undefined) : tags.find(Boolean);
+    if (tag) return ts.getTextOfJSDocComment(tag.comment) ?? '';
+    if (overloaded) return undefined;
     if (!(current.flags & ts.SymbolFlags.Alias)) return undefined;
     current = checker.getImmediateAliasedSymbol(current);
   }
   return undefined;
 }
 
+// The `@deprecated` text of the overload a call resolves to, if that overload is deprecated.
+function deprecatedCall(call) {
+  const declaration = checker.getResolvedSignature(call)?.declaration;
+  const tag = declaration && ts.getJSDocDeprecatedTag(declaration);
+  return tag ? (ts.getTextOfJSDocComment(tag.comment) ?? '') : undefined;
+}
+
 // Each deprecated name a block uses, once (at its import, usually), not at every use.
 function deprecatedUses(sourceFile, lineCount) {
   const found = new Map();
   const visit = (node) => {
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression)) {
+      const name = node.expression.text;
+      const tag = deprecatedCall(node);
+      if (tag !== undefined && !found.has(name)) {
+        found.set(name, { start: node.getStart(sourceFile), name, reason: tag });
+      }
+    }
     if (ts.isIdentifier(node) && !found.has(node.text)) {
       const symbol = checker.getSymbolAtLocation(node);
       const reason = symbol && deprecationOf(symbol);
