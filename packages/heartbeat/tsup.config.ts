@@ -1,3 +1,5 @@
 import { packageConfig } from '../../tsup.config.base';
 
-export default packageConfig({ entry: ['src/index.ts', 'src/firestore.ts'] });
+export default packageConfig({
+  entry: ['src/index.ts', 'src/firestore.ts', 'src/store.ts', 'src/testing.ts'],
+});

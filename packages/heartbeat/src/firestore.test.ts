@@ -11,6 +11,7 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createFirestoreHeartbeatStore } from './firestore.js';
 import { type HeartbeatEvent, startHeartbeat } from './heartbeat.js';
 import { createStaleMonitor } from './monitor.js';
+import { heartbeatStoreContract } from './testing/store-contract.js';
 
 /**
  * Security rules that refuse every write to `locked_heartbeats`, loaded through the emulator's
@@ -56,15 +57,49 @@ const available = requireEmulators('@pipewell/heartbeat Firestore store');
 describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore emulator', () => {
   let emulator: RunningEmulator;
   let firestore: Firestore;
+  /** A client whose every read and write of `locked_heartbeats` the security rules refuse. */
+  let denied: Firestore;
 
   beforeAll(async () => {
     emulator = await startFirestoreEmulator({ projectId: 'demo-heartbeat' });
     firestore = new Firestore(firestoreSettings(emulator));
+    await lockCollection(emulator);
+    denied = new Firestore({
+      ...firestoreSettings(emulator),
+      customHeaders: { Authorization: `Bearer ${userToken(emulator.projectId)}` },
+    });
   }, 90_000);
 
   afterAll(async () => {
+    await denied?.terminate();
     await firestore?.terminate();
     await emulator?.stop();
+  });
+
+  describe('meets the store contract', () => {
+    heartbeatStoreContract({
+      it,
+      makeStore: () => createFirestoreHeartbeatStore({ firestore, collection: 'contract' }),
+      failures: {
+        // PERMISSION_DENIED from the emulator's security rules. No transient store: the SDK
+        // itself retries UNAVAILABLE and ABORTED for seconds (a transaction for over half a
+        // minute), and waits on a closed port for minutes, before a call rejects.
+        permanent: () =>
+          createFirestoreHeartbeatStore({ firestore: denied, collection: 'locked_heartbeats' }),
+      },
+      // The emulator's transactions are slow under contention.
+      concurrency: 4,
+      timeoutMs: 60_000,
+    });
+  });
+
+  it('refuses bad options, naming them', () => {
+    expect(() => createFirestoreHeartbeatStore({} as never)).toThrow(
+      expect.objectContaining({ name: 'HeartbeatOptionsError', option: 'firestore' }),
+    );
+    expect(() => createFirestoreHeartbeatStore({ firestore, collection: '' })).toThrow(
+      expect.objectContaining({ name: 'HeartbeatOptionsError', option: 'collection' }),
+    );
   });
 
   const key = { processorName: 'box_scores', dataDate: '2026-01-24', runId: 'run/1.a' };
@@ -190,76 +225,67 @@ describe.skipIf(!available)('createFirestoreHeartbeatStore against the Firestore
       record: { runId: 'stuck-e2e' },
     });
     expect((await store.get({ ...key, runId: 'e2e' }))?.status).toBe('succeeded');
-    await monitor.stop();
+    await monitor.close();
     await stuck.stop('cancelled');
   }, 30_000);
 
   it('reports a write Firestore refuses (PERMISSION_DENIED from security rules) at once, unretried', async () => {
-    await lockCollection(emulator);
-    const denied = new Firestore({
-      ...firestoreSettings(emulator),
-      customHeaders: { Authorization: `Bearer ${userToken(emulator.projectId)}` },
+    const store = createFirestoreHeartbeatStore({
+      firestore: denied,
+      collection: 'locked_heartbeats',
     });
-    try {
-      const store = createFirestoreHeartbeatStore({
-        firestore: denied,
-        collection: 'locked_heartbeats',
-      });
-      const clock = createVirtualClock({ now: Date.parse('2026-01-24T12:00:00Z') });
-      const start = clock.now();
-      const events: HeartbeatEvent[] = [];
-      const errors: string[] = [];
-      const logger: Logger = {
-        debug() {},
-        info() {},
-        warn() {},
-        error: (_fields, message) => errors.push(message ?? ''),
-      };
-      const heartbeat = startHeartbeat({
-        ...key,
-        runId: 'locked',
-        store,
-        clock,
-        logger,
-        intervalMs: 30_000,
-        onEvent: (event) => events.push(event),
-      });
-      // Virtual time stands still: a retry would wait on it forever, so only an unretried
-      // refusal is reported here.
-      await vi.waitFor(() => expect(heartbeat.stats.failedWrites).toBe(1), { timeout: 10_000 });
-      expect(await heartbeat.ready).toBe(false);
-      expect(clock.now()).toBe(start);
-      expect(heartbeat.stats).toMatchObject({ failedWrites: 1, permanentFailures: 1, retries: 0 });
-      expect(events).toEqual([
-        expect.objectContaining({
-          type: 'writeFailed',
-          permanent: true,
-          attempts: 1,
-          final: false,
-        }),
-      ]);
-      expect((events[0] as { error: { code?: unknown } }).error.code).toBe(7);
-      expect(errors).toEqual([
-        'heartbeat: the store refused a beat (a permanent error, not retried)',
-      ]);
+    const clock = createVirtualClock({ now: Date.parse('2026-01-24T12:00:00Z') });
+    const start = clock.now();
+    const events: HeartbeatEvent[] = [];
+    const errors: string[] = [];
+    const logger: Logger = {
+      debug() {},
+      info() {},
+      warn() {},
+      error: (_fields, message) => errors.push(message ?? ''),
+    };
+    const heartbeat = startHeartbeat({
+      ...key,
+      runId: 'locked',
+      store,
+      clock,
+      logger,
+      intervalMs: 30_000,
+      onEvent: (event) => events.push(event),
+    });
+    // Virtual time stands still: a retry would wait on it forever, so only an unretried
+    // refusal is reported here.
+    await vi.waitFor(() => expect(heartbeat.stats.failedWrites).toBe(1), { timeout: 10_000 });
+    expect(await heartbeat.ready).toBe(false);
+    expect(clock.now()).toBe(start);
+    expect(heartbeat.stats).toMatchObject({ failedWrites: 1, permanentFailures: 1, retries: 0 });
+    expect(events).toEqual([
+      expect.objectContaining({
+        type: 'writeFailed',
+        permanent: true,
+        attempts: 1,
+        final: false,
+      }),
+    ]);
+    expect((events[0] as { error: { code?: unknown } }).error.code).toBe(7);
+    expect(errors).toEqual([
+      'heartbeat: the store refused a beat (a permanent error, not retried)',
+    ]);
 
-      // An interval later the next write is refused too: the outage is reported.
-      await clock.advance(30_000);
-      await heartbeat.flush();
-      expect(events.map((event) => event.type)).toEqual([
-        'writeFailed',
-        'writeFailed',
-        'writesFailing',
-      ]);
-      expect(heartbeat.stats).toMatchObject({ writesFailing: true, failingSince: start });
-      const stopping = heartbeat.stop('succeeded');
-      await clock.runAll(stopping);
-      expect(heartbeat.stats).toMatchObject({ failedWrites: 3, permanentFailures: 3, retries: 0 });
-      // Nothing reached the collection (read with the owner's credentials, which bypass rules).
-      expect((await firestore.collection('locked_heartbeats').get()).size).toBe(0);
-    } finally {
-      await denied.terminate();
-    }
+    // An interval later the next write is refused too: the outage is reported.
+    await clock.advance(30_000);
+    await heartbeat.flush();
+    expect(events.map((event) => event.type)).toEqual([
+      'writeFailed',
+      'writeFailed',
+      'writesFailing',
+    ]);
+    expect(heartbeat.stats).toMatchObject({ writesFailing: true, failingSince: start });
+    const stopping = heartbeat.stop('succeeded');
+    await clock.runAll(stopping);
+    expect(heartbeat.stats).toMatchObject({ failedWrites: 3, permanentFailures: 3, retries: 0 });
+    // Nothing reached the collection (read with the owner's credentials, which bypass rules).
+    expect((await firestore.collection('locked_heartbeats').get()).size).toBe(0);
   }, 30_000);
 
   it('refuses an impossible dataDate in a listRuns filter before querying', async () => {

@@ -6,11 +6,11 @@ import {
   type Query,
   Timestamp,
 } from '@google-cloud/firestore';
-import { calendarDate } from './errors.js';
+import { HeartbeatOptionsError, nonEmpty } from './errors.js';
+import type { HeartbeatStore } from './heartbeat-store.js';
+import { checkRunFilter, meetsStaleClaim, runStatuses } from './heartbeat-store.js';
 import type { HeartbeatRecord, RunFilter, RunKey, RunStatus } from './record.js';
 import { runKeyId } from './record.js';
-import type { HeartbeatStore } from './store.js';
-import { meetsStaleClaim } from './store.js';
 
 /** Options for {@link createFirestoreHeartbeatStore}. */
 export interface FirestoreHeartbeatStoreOptions {
@@ -37,14 +37,12 @@ export interface FirestoreHeartbeatStore extends HeartbeatStore {
   listRuns(filter: RunFilter): Promise<FirestoreHeartbeatRecord[]>;
 }
 
-const statuses: readonly RunStatus[] = ['running', 'succeeded', 'failed', 'cancelled', 'stale'];
-
 function toRecord(snapshot: DocumentSnapshot, path: string): FirestoreHeartbeatRecord | undefined {
   if (!snapshot.exists) return undefined;
   const data = snapshot.data() as Record<string, unknown>;
   const numbers = ['startedAt', 'lastBeatAt', 'lastProgressAt', 'beats'] as const;
   const bad =
-    (!statuses.includes(data.status as RunStatus) && 'status') ||
+    (!runStatuses.includes(data.status as RunStatus) && 'status') ||
     numbers.find((field) => typeof data[field] !== 'number') ||
     (['processorName', 'dataDate', 'runId'] as const).find(
       (field) => typeof data[field] !== 'string',
@@ -90,33 +88,36 @@ export function createFirestoreHeartbeatStore(
 ): FirestoreHeartbeatStore {
   const firestore = options?.firestore;
   if (typeof firestore?.runTransaction !== 'function') {
-    throw new TypeError(
-      '@pipewell/heartbeat: createFirestoreHeartbeatStore needs { firestore } (a Firestore instance)',
+    throw new HeartbeatOptionsError(
+      'firestore',
+      'createFirestoreHeartbeatStore needs { firestore } (a Firestore instance)',
     );
   }
-  const collection = firestore.collection(options.collection ?? 'processor_heartbeats');
+  const collection = firestore.collection(
+    nonEmpty('collection', options.collection ?? 'processor_heartbeats'),
+  );
   const ref = (key: RunKey): DocumentReference =>
     collection.doc(encodeURIComponent(runKeyId(key)).replace(/\./g, '%2E'));
 
   return {
     async upsert(key, fields) {
-      await ref(key).set(
-        {
-          ...fields,
-          processorName: key.processorName,
-          dataDate: key.dataDate,
-          runId: key.runId,
-          serverUpdatedAt: FieldValue.serverTimestamp(),
-        },
-        { merge: true },
-      );
+      const data = {
+        ...fields,
+        processorName: key.processorName,
+        dataDate: key.dataDate,
+        runId: key.runId,
+        serverUpdatedAt: FieldValue.serverTimestamp(),
+      };
+      // mergeFields, not merge: true, which would deep-merge maps and keep keys of an earlier
+      // checkpoint in `details`. Each field given replaces the stored one whole.
+      await ref(key).set(data, { mergeFields: Object.keys(data) });
     },
     async get(key) {
       const doc = ref(key);
       return toRecord(await doc.get(), doc.path);
     },
     async listRuns(filter) {
-      if (filter?.dataDate !== undefined) calendarDate('dataDate', filter.dataDate);
+      checkRunFilter(filter);
       let query: Query = collection.limit(10_000);
       if (filter.status !== undefined) query = query.where('status', '==', filter.status);
       if (filter.processorName !== undefined)

@@ -4,7 +4,8 @@ import { RetryError } from '@pipewell/retry';
 import { describe, expect, it } from 'vitest';
 import { HeartbeatOptionsError } from './errors.js';
 import { type HeartbeatEvent, lastDetails, latestRun, startHeartbeat } from './heartbeat.js';
-import { createMemoryHeartbeatStore } from './store.js';
+import { createMemoryHeartbeatStore } from './memory-store.js';
+import { createFlakyHeartbeatStore } from './testing/flaky-store.js';
 
 const key = { processorName: 'box_scores', dataDate: '2026-01-24', runId: 'run-1' };
 
@@ -104,7 +105,7 @@ describe('startHeartbeat', () => {
 
   it('never fails the processor when the store fails: retries a transient error, logs, counts', async () => {
     const clock = createVirtualClock();
-    const store = createMemoryHeartbeatStore();
+    const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
     const logger = createRecordingLogger();
     const lines = logger.entries;
     store.failWith(grpcError(14, 'UNAVAILABLE: firestore unavailable'));
@@ -224,7 +225,7 @@ describe('store failures are loud', () => {
     'a permanent error (%s) is not retried: reported at once through the logger, onEvent and stats',
     async (_name, refusal) => {
       const clock = createVirtualClock({ now: 1_000 });
-      const store = createMemoryHeartbeatStore();
+      const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
       const logger = createRecordingLogger();
       const lines = logger.entries;
       const events: HeartbeatEvent[] = [];
@@ -279,7 +280,7 @@ describe('store failures are loud', () => {
 
   it('retries only transient errors: an unknown error fails the write at once, as a warning', async () => {
     const clock = createVirtualClock();
-    const store = createMemoryHeartbeatStore();
+    const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
     const logger = createRecordingLogger();
     const lines = logger.entries;
     const boom = new Error('boom');
@@ -300,7 +301,7 @@ describe('store failures are loud', () => {
 
   it('says so when writes fail for a whole interval, once per outage, and when they land again', async () => {
     const clock = createVirtualClock();
-    const store = createMemoryHeartbeatStore();
+    const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
     const logger = createRecordingLogger();
     const lines = logger.entries;
     const events: HeartbeatEvent[] = [];
@@ -413,7 +414,7 @@ describe('store failures are loud', () => {
 
   it('logs and ignores an onEvent that throws', async () => {
     const clock = createVirtualClock();
-    const store = createMemoryHeartbeatStore();
+    const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
     const logger = createRecordingLogger();
     const lines = logger.entries;
     store.failWith(grpcError(7, 'PERMISSION_DENIED'));

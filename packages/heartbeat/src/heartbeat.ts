@@ -13,6 +13,7 @@ import {
   type RetryPolicy,
 } from '@pipewell/retry';
 import { calendarDate, HeartbeatOptionsError, nonEmpty, positiveMs } from './errors.js';
+import type { HeartbeatStore } from './heartbeat-store.js';
 import type {
   HeartbeatDetails,
   HeartbeatFields,
@@ -20,7 +21,6 @@ import type {
   RunKey,
   StopStatus,
 } from './record.js';
-import type { HeartbeatStore } from './store.js';
 
 /** Options for {@link startHeartbeat}. */
 export interface HeartbeatOptions extends RunKey {

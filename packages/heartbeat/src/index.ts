@@ -1,3 +1,5 @@
+export type { HeartbeatFields, RunFilter, StaleClaim } from './deprecated.js';
+export { meetsStaleClaim, runKeyId } from './deprecated.js';
 export { HeartbeatOptionsError } from './errors.js';
 export type {
   HeartbeatEvent,
@@ -9,19 +11,17 @@ export type {
   HeartbeatWritesRecoveredEvent,
 } from './heartbeat.js';
 export { lastDetails, latestRun, startHeartbeat } from './heartbeat.js';
+export type { HeartbeatStore } from './heartbeat-store.js';
+export type { MemoryHeartbeatStore } from './memory-store.js';
+export { createMemoryHeartbeatStore } from './memory-store.js';
 export type { StaleMonitor, StaleMonitorOptions, StaleMonitorStats } from './monitor.js';
 export { createStaleMonitor } from './monitor.js';
 export type {
   HeartbeatDetails,
-  HeartbeatFields,
   HeartbeatRecord,
-  RunFilter,
   RunKey,
   RunStatus,
   StopStatus,
 } from './record.js';
-export { runKeyId } from './record.js';
 export type { FindStaleOptions, StaleRun } from './stale.js';
 export { findStaleRuns } from './stale.js';
-export type { HeartbeatStore, MemoryHeartbeatStore, StaleClaim } from './store.js';
-export { createMemoryHeartbeatStore, meetsStaleClaim } from './store.js';

@@ -1,7 +1,7 @@
 import { type Clock, every, type Logger, silentLogger, systemClock } from '@pipewell/core';
 import { HeartbeatOptionsError, positiveMs } from './errors.js';
+import type { HeartbeatStore } from './heartbeat-store.js';
 import { findStaleRuns, type StaleRun, staleClaim } from './stale.js';
-import type { HeartbeatStore } from './store.js';
 
 /** Options for {@link createStaleMonitor}. */
 export interface StaleMonitorOptions {
@@ -40,12 +40,27 @@ export interface StaleMonitorStats {
   readonly failedChecks: number;
 }
 
-/** A running stale monitor. */
+/** A running stale monitor. Close it with {@link StaleMonitor.close}, or let `await using` do it. */
 export interface StaleMonitor extends AsyncDisposable {
-  /** Check now (waits for a check already under way first); returns the runs it recovered. */
+  /**
+   * Check now (waits for a check already under way first); returns the runs it recovered. Works
+   * after `close()` too: a manual check needs no timer.
+   */
   checkNow(): Promise<StaleRun[]>;
-  /** Stop checking and wait for a check under way. */
+  /**
+   * Stop checking: clears the timer and waits for a check under way. Idempotent: a second call
+   * returns the first call's promise. `[Symbol.asyncDispose]` does the same.
+   */
+  close(): Promise<void>;
+  /**
+   * Stop checking.
+   *
+   * @deprecated Use {@link StaleMonitor.close} (the same function); removed in the next minor
+   * release.
+   */
   stop(): Promise<void>;
+  /** True once `close()` was called. */
+  readonly closed: boolean;
   readonly stats: StaleMonitorStats;
 }
 
@@ -62,6 +77,8 @@ export interface StaleMonitor extends AsyncDisposable {
  *     await retryQueue.add(record);
  *   },
  * });
+ * // On shutdown:
+ * await monitor.close();
  * ```
  */
 export function createStaleMonitor(options: StaleMonitorOptions): StaleMonitor {
@@ -151,17 +168,25 @@ export function createStaleMonitor(options: StaleMonitorOptions): StaleMonitor {
   // every store failure itself, so a failed tick only reaches the logger if check() broke.
   const loop = every(clock, intervalMs, () => running ?? runCheck(), { logger });
 
-  const stop = async (): Promise<void> => {
-    await loop.stop();
-    await running?.catch(() => {});
+  let closing: Promise<void> | undefined;
+  const close = (): Promise<void> => {
+    closing ??= (async () => {
+      await loop.stop();
+      await running?.catch(() => {});
+    })();
+    return closing;
   };
 
   return {
     checkNow: runCheck,
-    stop,
+    close,
+    stop: close,
+    get closed() {
+      return closing !== undefined;
+    },
     get stats() {
       return { ...stats };
     },
-    [Symbol.asyncDispose]: stop,
+    [Symbol.asyncDispose]: close,
   };
 }

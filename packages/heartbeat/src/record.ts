@@ -47,7 +47,17 @@ export interface RunFilter {
   readonly dataDate?: string;
 }
 
-/** A stable string for a run key (also the document id of the Firestore store, encoded). */
+/**
+ * A stable string for a run key, `processor__date__runId`: a store's record id (the Firestore
+ * store encodes it as the document id).
+ *
+ * @example
+ * ```ts
+ * import { runKeyId } from '@pipewell/heartbeat/store';
+ *
+ * runKeyId({ processorName: 'box_scores', dataDate: '2026-01-24', runId: 'r1' }); // 'box_scores__2026-01-24__r1'
+ * ```
+ */
 export function runKeyId({ processorName, dataDate, runId }: RunKey): string {
   return `${processorName}__${dataDate}__${runId}`;
 }

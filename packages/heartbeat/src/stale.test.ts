@@ -1,10 +1,12 @@
 import { createVirtualClock, type VirtualClock } from '@pipewell/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { startHeartbeat } from './heartbeat.js';
+import type { HeartbeatStore } from './heartbeat-store.js';
+import { createMemoryHeartbeatStore } from './memory-store.js';
 import { createStaleMonitor } from './monitor.js';
 import type { RunKey } from './record.js';
 import { findStaleRuns } from './stale.js';
-import { createMemoryHeartbeatStore, type HeartbeatStore } from './store.js';
+import { createFlakyHeartbeatStore } from './testing/flaky-store.js';
 
 const run = (runId: string): RunKey => ({
   processorName: 'player_daily_cache',
@@ -139,7 +141,7 @@ describe('createStaleMonitor', () => {
     expect(only.at - only.lastBeatAt).toBeLessThanOrEqual(90_000 + 30_000);
     expect((await store.get(run('crashes')))?.status).toBe('stale');
     expect(monitor.stats).toMatchObject({ recovered: 1, recoveryFailures: 0 });
-    await monitor.stop();
+    await monitor.close();
     expect(world.pendingTimers).toBe(0);
   });
 
@@ -161,7 +163,7 @@ describe('createStaleMonitor', () => {
     await Promise.all(monitors.flatMap((monitor) => [monitor.checkNow(), monitor.checkNow()]));
     await clock.advance(600_000);
     expect(onStale).toHaveBeenCalledTimes(1);
-    await Promise.all(monitors.map((monitor) => monitor.stop()));
+    await Promise.all(monitors.map((monitor) => monitor.close()));
   });
 
   it('does not recover a run that stopped between the check and the claim', async () => {
@@ -186,12 +188,12 @@ describe('createStaleMonitor', () => {
     expect(await monitor.checkNow()).toEqual([]);
     expect(onStale).not.toHaveBeenCalled();
     expect((await inner.get(run('stops')))?.status).toBe('succeeded');
-    await monitor.stop();
+    await monitor.close();
   });
 
   it('counts a failing recovery and a failing store without stopping', async () => {
     const clock = createVirtualClock({ now: 3_600_000 });
-    const store = createMemoryHeartbeatStore();
+    const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
     const heartbeat = startHeartbeat({
       ...run('bad-recovery'),
       store,
@@ -216,7 +218,7 @@ describe('createStaleMonitor', () => {
       recoveryFailures: 1,
       failedChecks: 1,
     });
-    await monitor.stop();
+    await monitor.close();
   });
 
   it('lets a check under way (checkNow) cover the tick that falls due meanwhile', async () => {
@@ -250,7 +252,65 @@ describe('createStaleMonitor', () => {
     // The next tick comes a whole interval after that check settled, and checks again.
     await clock.advance(60_000);
     expect(listings).toBe(2);
-    await monitor.stop();
+    await monitor.close();
+  });
+
+  it('close() clears its timer, waits for the check under way, and is idempotent', async () => {
+    const clock = createVirtualClock();
+    const inner = createMemoryHeartbeatStore();
+    let release = (): void => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    let listings = 0;
+    const slow: HeartbeatStore = {
+      ...inner,
+      listRuns: async (filter) => {
+        listings++;
+        await gate;
+        return inner.listRuns(filter);
+      },
+    };
+    const monitor = createStaleMonitor({
+      store: slow,
+      clock,
+      intervalMs: 60_000,
+      onStale: vi.fn(),
+    });
+    expect(clock.pendingTimers).toBe(1);
+    const check = monitor.checkNow();
+    expect(monitor.closed).toBe(false);
+    const closing = monitor.close();
+    expect(monitor.close()).toBe(closing);
+    expect(monitor.stop()).toBe(closing);
+    expect(monitor.closed).toBe(true);
+    let closed = false;
+    void closing.then(() => {
+      closed = true;
+    });
+    await clock.advance(0);
+    expect(closed).toBe(false);
+    release();
+    await check;
+    await closing;
+    expect(closed).toBe(true);
+    expect(clock.pendingTimers).toBe(0);
+    await clock.advance(600_000);
+    expect(listings).toBe(1);
+  });
+
+  it('is disposable: await using closes it', async () => {
+    const clock = createVirtualClock();
+    {
+      await using monitor = createStaleMonitor({
+        store: createMemoryHeartbeatStore(),
+        clock,
+        onStale: vi.fn(),
+      });
+      expect(monitor.closed).toBe(false);
+      expect(clock.pendingTimers).toBe(1);
+    }
+    expect(clock.pendingTimers).toBe(0);
   });
 
   it('validates its options', () => {

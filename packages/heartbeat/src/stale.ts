@@ -1,7 +1,7 @@
 import { HeartbeatOptionsError, positiveMs } from './errors.js';
+import type { HeartbeatStore, StaleClaim } from './heartbeat-store.js';
+import { meetsStaleClaim } from './heartbeat-store.js';
 import type { HeartbeatRecord } from './record.js';
-import type { HeartbeatStore, StaleClaim } from './store.js';
-import { meetsStaleClaim } from './store.js';
 
 /** Options for {@link findStaleRuns}. */
 export interface FindStaleOptions {
