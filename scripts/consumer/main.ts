@@ -2,7 +2,10 @@
 // tarballs. Compiled to ESM and to CommonJS, and run in both.
 import assert from 'node:assert/strict';
 import { createAlerter, createMemorySink } from '@pipewell/alerts';
+import { outboxContract } from '@pipewell/alerts/testing';
 import { CircuitOpenError, createCircuitBreaker, quorumGate } from '@pipewell/circuit-breaker';
+import { applyOutcome } from '@pipewell/circuit-breaker/store';
+import { breakerStoreContract, createFlakyBreakerStore } from '@pipewell/circuit-breaker/testing';
 import { ClientConfigError, resolveProjectId } from '@pipewell/clients';
 import { sql, typed } from '@pipewell/clients/sql';
 import {
@@ -16,6 +19,8 @@ import {
 } from '@pipewell/core';
 import { catchError, createRecordingLogger, createVirtualClock } from '@pipewell/core/testing';
 import { createMemoryHeartbeatStore, findStaleRuns, startHeartbeat } from '@pipewell/heartbeat';
+import { runKeyId } from '@pipewell/heartbeat/store';
+import { heartbeatStoreContract } from '@pipewell/heartbeat/testing';
 import {
   createRetryPolicy,
   HttpError,
@@ -146,6 +151,21 @@ async function main(): Promise<void> {
   assert.equal(exhausted instanceof coreV1.PipewellError, false);
   const fromCopy = new coreV1.PipewellOptionsError('threshold', 'from the other copy');
   assert.equal(PipewellOptionsError.isInstance(fromCopy), true);
+
+  // The store-author and test-kit entries load without a test runner or a Google SDK.
+  for (const fn of [
+    outboxContract,
+    applyOutcome,
+    breakerStoreContract,
+    createFlakyBreakerStore,
+    heartbeatStoreContract,
+  ]) {
+    assert.equal(typeof fn, 'function');
+  }
+  assert.equal(
+    runKeyId({ processorName: 'p', dataDate: '2026-01-24', runId: 'r' }),
+    'p__2026-01-24__r',
+  );
 
   console.log(
     `consumer (${typeof require === 'function' ? 'commonjs' : 'esm'}): every package works`,
