@@ -478,7 +478,9 @@ describe('alerts to a Slack-like webhook on loopback', () => {
         'delivery abandoned: close() gave up after 5000 ms',
       );
       const next = make({ outbox: createFileOutbox({ path }) });
-      expect(await settle(next.flushOutbox())).toMatchObject({ delivered: 1 });
+      // Real time only: the delivery succeeds at once, and a jump in virtual time while the
+      // answer is on its way (a loaded machine) would time the attempt out and send it twice.
+      expect(await within(next.flushOutbox())).toMatchObject({ delivered: 1 });
       expect(slack.delivered()).toEqual([':rotating_light: [critical] in flight at shutdown']);
       expect(await createFileOutbox({ path }).list()).toEqual([]);
       await next.close();
