@@ -652,7 +652,7 @@ export function createAlerter(options: AlerterOptions): Alerter {
     const signal = closeOptions?.signal;
     if (!closed) {
       closed = true;
-      void flushLoop.stop();
+      void flushLoop.close();
       for (const summaryTimer of summaryTimers.values()) summaryTimer.clear();
       summaryTimers.clear();
       // Nothing held back is lost at shutdown: the summary goes now, even if over the limit.

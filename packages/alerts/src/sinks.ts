@@ -259,11 +259,10 @@ const isLogger = (value: unknown): value is Logger =>
  * ```
  */
 export function createLoggerSink(options: LoggerSinkOptions): AlertSink;
-// Not tagged @deprecated: the README example check (scripts/check-readme-examples.mjs) takes a
-// tag on one overload for the whole function, and would flag the options form too.
 /**
  * The positional form of {@link createLoggerSink}, deprecated: pass an options object,
  * `createLoggerSink({ logger, name })`. It is removed in the next minor release.
+ * @deprecated Pass an options object: `createLoggerSink({ logger, name })`.
  */
 export function createLoggerSink(logger: Logger, name?: string): AlertSink;
 export function createLoggerSink(
@@ -321,11 +320,10 @@ export interface MemorySinkOptions {
  * ```
  */
 export function createMemorySink(options?: MemorySinkOptions): MemorySink;
-// Not tagged @deprecated: the README example check (scripts/check-readme-examples.mjs) takes a
-// tag on one overload for the whole function, and would flag the options form too.
 /**
  * The positional form of {@link createMemorySink}, deprecated: pass an options object,
  * `createMemorySink({ name, limit })`. It is removed in the next minor release.
+ * @deprecated Pass an options object: `createMemorySink({ name, limit })`.
  */
 export function createMemorySink(name: string, limit?: number): MemorySink;
 export function createMemorySink(

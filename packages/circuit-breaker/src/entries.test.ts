@@ -7,7 +7,12 @@ import * as testing from './testing.js';
 
 describe('entry points', () => {
   it('/store has what a store author needs', () => {
-    expect(Object.keys(store).sort()).toEqual(['applyOutcome', 'countTrips', 'emptyRecord']);
+    expect(Object.keys(store).sort()).toEqual([
+      'BreakerRecordError',
+      'applyOutcome',
+      'countTrips',
+      'emptyRecord',
+    ]);
   });
 
   it('/testing has the contract suite and the flaky store', () => {

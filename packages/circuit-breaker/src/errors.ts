@@ -132,3 +132,33 @@ export class BreakerContentionError extends PipewellError {
     this.attempts = attempts;
   }
 }
+
+/**
+ * A stored breaker document is not a breaker record (hand-edited, or written by something else):
+ * the store refuses to guess, so a breaker never acts on a half-understood state. Thrown by
+ * `createFirestoreBreakerStore` reads; store authors can throw it from their own stores.
+ *
+ * @example
+ * ```ts
+ * try {
+ *   await store.get('bigquery');
+ * } catch (error) {
+ *   if (BreakerRecordError.isInstance(error)) console.error(error.path, error.field);
+ * }
+ * ```
+ */
+export class BreakerRecordError extends PipewellError {
+  static override readonly marker = '@pipewell/circuit-breaker.BreakerRecordError';
+  override readonly name = 'BreakerRecordError';
+  /** Where the document lives, e.g. `pipewell-circuit-breakers/bigquery`. */
+  readonly path: string;
+  /** The field that is wrong (`version`, `state`, `lease`, ...), or `no data`. */
+  readonly field: string;
+
+  /** Create the error for the document at `path` whose `field` is wrong. */
+  constructor(path: string, field: string) {
+    super(`@pipewell/circuit-breaker: document ${path} is not a breaker record (bad ${field})`);
+    this.path = path;
+    this.field = field;
+  }
+}

@@ -1,5 +1,5 @@
 import { Firestore } from '@google-cloud/firestore';
-import { createVirtualClock } from '@pipewell/core/testing';
+import { catchError, createVirtualClock } from '@pipewell/core/testing';
 import {
   firestoreSettings,
   type RunningEmulator,
@@ -12,6 +12,7 @@ import {
   type CircuitBreakerOptions,
   createCircuitBreaker,
 } from './breaker.js';
+import { BreakerRecordError } from './errors.js';
 import { createFirestoreBreakerStore } from './firestore.js';
 import { createFlakyBreakerStore } from './testing/flaky-store.js';
 import { breakerStoreContract } from './testing/store-contract.js';
@@ -45,9 +46,11 @@ describe.skipIf(!available)('createFirestoreBreakerStore against the Firestore e
   it('reports a malformed document naming its path', async () => {
     await firestore.collection('breakers').doc('broken').set({ version: 'one', state: 'open' });
     const store = createFirestoreBreakerStore({ firestore, collection: 'breakers' });
-    await expect(store.get('broken')).rejects.toThrow(
-      'Firestore document breakers/broken is not a breaker record (bad version)',
+    const error = await catchError(store.get('broken'), BreakerRecordError);
+    expect(error.message).toContain(
+      'document breakers/broken is not a breaker record (bad version)',
     );
+    expect(error).toMatchObject({ path: 'breakers/broken', field: 'version' });
   });
 
   it('reads a record written before period and failures existed as period 0 with no failures', async () => {
@@ -69,7 +72,11 @@ describe.skipIf(!available)('createFirestoreBreakerStore against the Firestore e
       .collection('legacy')
       .doc('bad')
       .set({ ...legacy, failures: -1 });
-    await expect(store.get('bad')).rejects.toThrow('is not a breaker record (bad failures)');
+    await expect(store.get('bad')).rejects.toMatchObject({
+      name: 'BreakerRecordError',
+      path: 'legacy/bad',
+      field: 'failures',
+    });
   });
 
   it('rejects construction without a Firestore instance', () => {

@@ -1,5 +1,5 @@
 import type { DocumentReference, DocumentSnapshot, Firestore } from '@google-cloud/firestore';
-import { BreakerConfigError } from './errors.js';
+import { BreakerConfigError, BreakerRecordError } from './errors.js';
 import type { BreakerOutcome, BreakerRecord, BreakerState } from './record.js';
 import { applyOutcome } from './record.js';
 import type { BreakerStateStore } from './store-port.js';
@@ -64,9 +64,7 @@ function toRecord(snapshot: DocumentSnapshot, path: string): BreakerRecord | und
     return undefined;
   })();
   if (problem !== undefined) {
-    throw new Error(
-      `@pipewell/circuit-breaker: Firestore document ${path} is not a breaker record (bad ${problem})`,
-    );
+    throw new BreakerRecordError(path, problem);
   }
   return plainRecord({ period: 0, failures: 0, ...data } as unknown as BreakerRecord);
 }

@@ -104,7 +104,7 @@ export class Fleet implements FleetPort {
   }
 
   async close(): Promise<void> {
-    void this.#syncLoop.stop();
+    void this.#syncLoop.close();
     await this.#link.settled();
   }
 

@@ -23,6 +23,7 @@ export {
   BreakerClosedError,
   BreakerConfigError,
   BreakerContentionError,
+  BreakerRecordError,
   CircuitOpenError,
 } from './errors.js';
 export type { BreakerEvents, CloseReason, OpenReason, StoreOperation } from './events.js';

@@ -1,5 +1,7 @@
 // @pipewell/circuit-breaker/store: what a store author needs to implement BreakerStateStore over
 // their own database: the record and outcome shapes, and the one merge every store applies.
+
+export { BreakerRecordError } from './errors.js';
 export type {
   BreakerFailureOutcome,
   BreakerOutcome,

@@ -25,7 +25,7 @@ export interface InsertResult<RowType> {
 }
 
 /** Options for {@link insertRows}. */
-export interface InsertOptions<RowType> {
+export interface InsertRowsOptions<RowType> {
   readonly bigquery?: BigQuery;
   /**
    * The insert id of a row, so a retried request does not insert it twice.
@@ -92,7 +92,7 @@ interface PartialFailure {
 export async function insertRows<RowType extends Record<string, unknown>>(
   table: TableName,
   rows: readonly RowType[],
-  options: InsertOptions<RowType> = {},
+  options: InsertRowsOptions<RowType> = {},
 ): Promise<InsertResult<RowType>> {
   const target = tableParts(table);
   if (!Array.isArray(rows))
@@ -169,3 +169,9 @@ export async function insertRows<RowType extends Record<string, unknown>>(
     }
   }, options.signal);
 }
+
+/**
+ * The old name of {@link InsertRowsOptions}.
+ * @deprecated Use `InsertRowsOptions`; this name is removed in the next minor release.
+ */
+export type InsertOptions<RowType> = InsertRowsOptions<RowType>;

@@ -10,7 +10,7 @@ import {
 } from './sql-tag.js';
 
 /** Options for {@link mergeRows}. */
-export interface MergeOptions extends Omit<QueryOptions, 'maxResults'> {
+export interface MergeRowsOptions extends Omit<QueryOptions, 'maxResults'> {
   /** The columns that identify a row; rows with the same key are updated, others inserted. */
   readonly keys: readonly string[];
   /**
@@ -32,7 +32,7 @@ export interface MergeOptions extends Omit<QueryOptions, 'maxResults'> {
 export async function mergeRows(
   table: TableName,
   rows: ReadonlyArray<Record<string, unknown>>,
-  options: MergeOptions,
+  options: MergeRowsOptions,
 ): Promise<void> {
   const target = tableParts(table);
   if (!Array.isArray(rows))
@@ -120,3 +120,9 @@ function inferColumnType(
   }
   return element;
 }
+
+/**
+ * The old name of {@link MergeRowsOptions}.
+ * @deprecated Use `MergeRowsOptions`; this name is removed in the next minor release.
+ */
+export type MergeOptions = MergeRowsOptions;

@@ -1,8 +1,13 @@
 export type { GetBigQueryOptions } from './bigquery-client.js';
 export { getBigQuery } from './bigquery-client.js';
-export type { FailedRow, InsertOptions, InsertResult } from './bigquery-insert.js';
+export type {
+  FailedRow,
+  InsertOptions,
+  InsertResult,
+  InsertRowsOptions,
+} from './bigquery-insert.js';
 export { insertRows } from './bigquery-insert.js';
-export type { MergeOptions } from './bigquery-merge.js';
+export type { MergeOptions, MergeRowsOptions } from './bigquery-merge.js';
 export { mergeRows } from './bigquery-merge.js';
 export type { QueryOptions } from './bigquery-query.js';
 export { query } from './bigquery-query.js';

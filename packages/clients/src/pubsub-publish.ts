@@ -1,4 +1,4 @@
-import type { PublishOptions, PubSub, Topic } from '@google-cloud/pubsub';
+import type { PubSub, PublishOptions as SdkPublishOptions, Topic } from '@google-cloud/pubsub';
 import { createRetryPolicy, type RetryPolicy } from '@pipewell/retry';
 import { ClientConfigError } from './project.js';
 import { getPubSub } from './pubsub-client.js';
@@ -6,7 +6,7 @@ import { describeIssues, type MessageSchema } from './pubsub-message-schema.js';
 import { checkName } from './pubsub-names.js';
 
 /** Options for {@link publish}. */
-export interface PublishMessageOptions<T> {
+export interface PublishOptions<T> {
   readonly pubsub?: PubSub;
   readonly attributes?: Readonly<Record<string, string>>;
   /** Messages with the same key are delivered in order (the subscription must enable ordering). */
@@ -14,7 +14,7 @@ export interface PublishMessageOptions<T> {
   /** Checked before sending: an invalid message is never sent. */
   readonly schema?: MessageSchema<T>;
   /** The SDK's batching settings for this topic. */
-  readonly batching?: PublishOptions['batching'];
+  readonly batching?: SdkPublishOptions['batching'];
   /** @default the `pubsubPublish` preset */
   readonly retry?: RetryPolicy;
   readonly signal?: AbortSignal;
@@ -30,7 +30,7 @@ export function topicFor(
   pubsub: PubSub,
   name: string,
   ordering: boolean,
-  batching: PublishOptions['batching'],
+  batching: SdkPublishOptions['batching'],
 ): Topic {
   let cache = topics.get(pubsub);
   if (cache === undefined) {
@@ -65,7 +65,7 @@ let publishPolicy: RetryPolicy | undefined;
 export async function publish<T>(
   topic: string,
   data: T,
-  options: PublishMessageOptions<T> = {},
+  options: PublishOptions<T> = {},
 ): Promise<string> {
   checkName('topic', topic);
   let payload: unknown = data;
@@ -97,3 +97,9 @@ export async function publish<T>(
     });
   }, options.signal);
 }
+
+/**
+ * The old name of {@link PublishOptions}.
+ * @deprecated Use `PublishOptions`; this name is removed in the next minor release.
+ */
+export type PublishMessageOptions<T> = PublishOptions<T>;

@@ -1,7 +1,7 @@
 import { ClientConfigError } from './project.js';
 import type { MessageSchema } from './pubsub-message-schema.js';
 import { checkName } from './pubsub-names.js';
-import { type PublishMessageOptions, publish } from './pubsub-publish.js';
+import { type PublishOptions, publish } from './pubsub-publish.js';
 import {
   type MessageHandler,
   type SubscribeOptions,
@@ -14,7 +14,7 @@ export interface TypedTopic<T> {
   readonly name: string;
   readonly schema: MessageSchema<T>;
   /** {@link publish} with this topic's schema. */
-  publish(data: T, options?: Omit<PublishMessageOptions<T>, 'schema'>): Promise<string>;
+  publish(data: T, options?: Omit<PublishOptions<T>, 'schema'>): Promise<string>;
   /** {@link subscribe} with this topic's schema. */
   subscribe(
     subscription: string,

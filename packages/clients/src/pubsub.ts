@@ -3,7 +3,7 @@ export { ensureSubscription, ensureTopic } from './pubsub-admin.js';
 export type { GetPubSubOptions } from './pubsub-client.js';
 export { getPubSub } from './pubsub-client.js';
 export type { MessageSchema } from './pubsub-message-schema.js';
-export type { PublishMessageOptions } from './pubsub-publish.js';
+export type { PublishMessageOptions, PublishOptions } from './pubsub-publish.js';
 export { publish } from './pubsub-publish.js';
 export type {
   MessageContext,

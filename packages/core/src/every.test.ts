@@ -15,7 +15,7 @@ describe('every', () => {
     });
     await clock.advance(350);
     expect(at).toEqual([100, 200, 300]);
-    await loop.stop();
+    await loop.close();
   });
 
   it('never overlaps a slow tick: the next one comes intervalMs after it settles', async () => {
@@ -33,7 +33,7 @@ describe('every', () => {
     await clock.advance(1_100);
     expect(started).toEqual([100, 450, 800]);
     expect(most).toBe(1);
-    await loop.stop();
+    await loop.close();
   });
 
   it('reports a tick that throws or rejects to onError, and goes on ticking', async () => {
@@ -54,7 +54,7 @@ describe('every', () => {
     await clock.advance(300);
     expect(calls).toBe(3);
     expect(errors.map((error) => (error as Error).message)).toEqual(['thrown', 'rejected']);
-    await loop.stop();
+    await loop.close();
   });
 
   it('logs a failed tick at error when there is no onError, and an onError that throws', async () => {
@@ -77,11 +77,11 @@ describe('every', () => {
     });
     expect(logger.entries[1]?.msg).toBe('every: onError threw; ignored');
     expect(logger.entries[1]?.fields.tickError).toBe(failure);
-    await plain.stop();
-    await broken.stop();
+    await plain.close();
+    await broken.close();
   });
 
-  it('stops on stop(): no further tick, no timer left, and the tick in flight is told and awaited', async () => {
+  it('stops on close(): no further tick, no timer left, and the tick in flight is told and awaited', async () => {
     const clock = createVirtualClock();
     let ticks = 0;
     let seen: AbortSignal | undefined;
@@ -95,8 +95,8 @@ describe('every', () => {
     await clock.advance(120);
     expect(ticks).toBe(1);
     expect(seen?.aborted).toBe(false);
-    const stopping = loop.stop();
-    expect(loop.stopped).toBe(true);
+    const stopping = loop.close();
+    expect(loop.closed).toBe(true);
     expect(seen?.aborted).toBe(true);
     let stopped = false;
     void stopping.then(() => {
@@ -110,7 +110,7 @@ describe('every', () => {
     expect(clock.pendingTimers).toBe(0);
     await clock.advance(1_000);
     expect(ticks).toBe(1);
-    await loop.stop();
+    await loop.close();
   });
 
   it('does not schedule again when a tick stops its own loop', async () => {
@@ -118,7 +118,7 @@ describe('every', () => {
     let ticks = 0;
     const loop = every(clock, 100, () => {
       ticks++;
-      void loop.stop();
+      void loop.close();
     });
     await clock.advance(500);
     expect(ticks).toBe(1);
@@ -143,7 +143,7 @@ describe('every', () => {
     await clock.advance(100);
     const reason = new Error('shutting down');
     controller.abort(reason);
-    expect(loop.stopped).toBe(true);
+    expect(loop.closed).toBe(true);
     expect(tickSignal?.reason).toBe(reason);
     expect(clock.pendingTimers).toBe(0);
     await clock.advance(500);
@@ -151,11 +151,11 @@ describe('every', () => {
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
-  it('removes its listener when stopped by stop() rather than by the signal', async () => {
+  it('removes its listener when closed by close() rather than by the signal', async () => {
     const clock = createVirtualClock();
     const controller = new AbortController();
     const loop = every(clock, 100, () => {}, { signal: controller.signal });
-    await loop.stop();
+    await loop.close();
     expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
   });
 
@@ -163,7 +163,7 @@ describe('every', () => {
     const clock = createVirtualClock();
     let ticks = 0;
     const loop = every(clock, 100, () => ticks++, { signal: AbortSignal.abort() });
-    expect(loop.stopped).toBe(true);
+    expect(loop.closed).toBe(true);
     expect(clock.pendingTimers).toBe(0);
     await clock.advance(500);
     expect(ticks).toBe(0);
@@ -203,7 +203,7 @@ describe('every', () => {
     };
     const loop = every(clock, 100, () => {});
     await inner.advance(300);
-    await loop.stop();
+    await loop.close();
     expect(scheduled).toBe(4);
     expect(unrefd).toBe(scheduled);
   });
@@ -215,7 +215,7 @@ describe('every', () => {
       ticks++;
     });
     while (ticks < 2) await new Promise((resolve) => setTimeout(resolve, 5));
-    await loop.stop();
+    await loop.close();
     expect(process.getActiveResourcesInfo().filter((r) => r === 'Timeout').length).toBe(before);
   });
 

@@ -4,13 +4,13 @@ import { type Logger, silentLogger } from './logger.js';
 
 /** What each tick of {@link every} receives. */
 export interface TickContext {
-  /** Aborts when the loop stops (`stop()`, or the loop's own `signal`): give up the work in hand. */
+  /** Aborts when the loop stops (`close()`, or the loop's own `signal`): give up the work in hand. */
   readonly signal: AbortSignal;
 }
 
 /** Options for {@link every}. */
 export interface EveryOptions {
-  /** Stops the loop when it aborts, as `stop()` does. @default none */
+  /** Stops the loop when it aborts, as `close()` does. @default none */
   readonly signal?: AbortSignal | undefined;
   /**
    * Told about a tick that threw or rejected; the loop goes on either way. One that throws is
@@ -28,14 +28,14 @@ export interface EveryOptions {
 
 /** A running loop from {@link every}. */
 export interface EveryHandle extends AsyncDisposable {
-  /** True once `stop()` was called or the loop's signal aborted. */
-  readonly stopped: boolean;
+  /** True once `close()` was called or the loop's signal aborted. */
+  readonly closed: boolean;
   /**
    * Stop the loop: no tick starts after this call, the pending timer is cleared, and a tick in
    * flight sees its `signal` abort. Resolves when that tick has settled (at once when none is in
    * flight). Safe to call more than once. A tick must not await this: it would wait for itself.
    */
-  stop(): Promise<void>;
+  close(): Promise<void>;
 }
 
 function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
@@ -47,7 +47,7 @@ function isPromiseLike(value: unknown): value is PromiseLike<unknown> {
 }
 
 const stoppedReason = (): Error =>
-  new DOMException('@pipewell/core: the loop was stopped', 'AbortError');
+  new DOMException('@pipewell/core: the loop was closed', 'AbortError');
 
 /**
  * Call `tick` every `intervalMs` on `clock` until stopped. The one rule for a tick that is still
@@ -58,7 +58,7 @@ const stoppedReason = (): Error =>
  *
  * The first tick comes `intervalMs` after the call. A tick that throws or rejects is reported to
  * `onError` (else logged to `logger`) and the loop goes on. The timer is unref'd, so the loop never
- * keeps a process alive; `stop()`, the loop's `signal` or `await using` end it, leaving no timer
+ * keeps a process alive; `close()`, the loop's `signal` or `await using` end it, leaving no timer
  * and no listener behind.
  *
  * @throws PipewellOptionsError when `intervalMs` is not a finite number > 0, `clock` is not a
@@ -69,7 +69,7 @@ const stoppedReason = (): Error =>
  *   onError: (error) => logger.warn({ err: error }, 'refresh failed; trying again next round'),
  * });
  * // at shutdown:
- * await sync.stop();
+ * await sync.close();
  * ```
  */
 export function every(
@@ -162,10 +162,10 @@ export function every(
   }
 
   return {
-    get stopped() {
+    get closed() {
       return stopped;
     },
-    stop: () => stop(),
+    close: () => stop(),
     [Symbol.asyncDispose]: () => stop(),
   };
 }

@@ -289,7 +289,7 @@ class Heartbeat implements HeartbeatHandle {
         ),
       );
     }
-    void this.#loop?.stop();
+    void this.#loop?.close();
     this.#loop = undefined;
     this.#stopping = this.#enqueue(
       { status, stoppedAt: this.#clock.now(), summary: summary ?? null },

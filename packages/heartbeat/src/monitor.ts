@@ -171,7 +171,7 @@ export function createStaleMonitor(options: StaleMonitorOptions): StaleMonitor {
   let closing: Promise<void> | undefined;
   const close = (): Promise<void> => {
     closing ??= (async () => {
-      await loop.stop();
+      await loop.close();
       await running?.catch(() => {});
     })();
     return closing;
