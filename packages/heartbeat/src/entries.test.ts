@@ -39,6 +39,24 @@ describe('createMemoryHeartbeatStore', () => {
     expect(memory.snapshot()).toEqual([expect.objectContaining({ ...key, status: 'stale' })]);
   });
 
+  it('fills every field of a record a partial first write leaves out', async () => {
+    const memory = main.createMemoryHeartbeatStore();
+    const key = { processorName: 'p', dataDate: '2026-01-24', runId: 'r' };
+    await memory.upsert(key, { lastBeatAt: 5 });
+    expect(await memory.get(key)).toEqual({
+      ...key,
+      status: 'running',
+      startedAt: 0,
+      lastBeatAt: 5,
+      lastProgressAt: 0,
+      beats: 0,
+      details: null,
+      stoppedAt: null,
+      summary: null,
+      staleAt: null,
+    });
+  });
+
   it('still fails on the deprecated failWith until its removal', async () => {
     const memory = main.createMemoryHeartbeatStore();
     const down = new Error('down');

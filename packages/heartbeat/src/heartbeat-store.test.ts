@@ -6,7 +6,7 @@ describe('checkRunFilter', () => {
   it('accepts every filter a store can honour', () => {
     for (const filter of [
       {},
-      { status: 'stale' },
+      ...['running', 'succeeded', 'failed', 'cancelled', 'stale'].map((status) => ({ status })),
       { processorName: 'box_scores', dataDate: '2024-02-29', status: 'running' },
     ] as RunFilter[]) {
       expect(() => checkRunFilter(filter)).not.toThrow();
@@ -15,6 +15,7 @@ describe('checkRunFilter', () => {
 
   it.each([
     [undefined, 'filter', 'listRuns needs a filter object'],
+    [null, 'filter', 'listRuns needs a filter object, {} for every run (got null)'],
     [{ dataDate: '2026-02-30' }, 'dataDate', '2026-02 has no day 30'],
     [{ status: 'done' }, 'status', 'option "status" must be one of running, succeeded'],
     [{ processorName: 7 }, 'processorName', 'option "processorName" must be a string'],

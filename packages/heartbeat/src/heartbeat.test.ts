@@ -14,6 +14,31 @@ function grpcError(code: number, message: string): Error {
 }
 
 describe('startHeartbeat', () => {
+  it('keeps writing after a logger threw while reporting a failed write, and stop() resolves', async () => {
+    const clock = createVirtualClock({ now: 1_000 });
+    const memory = createMemoryHeartbeatStore();
+    const store = createFlakyHeartbeatStore(memory);
+    store.failWith(Object.assign(new Error('denied'), { code: 7 }), {
+      methods: ['upsert'],
+      times: 1,
+    });
+    let throwing = true;
+    const logger = {
+      ...createRecordingLogger(),
+      error: () => {
+        if (throwing) throw new Error('logger broke');
+      },
+    };
+    const heartbeat = startHeartbeat({ ...key, store, clock, logger, intervalMs: 30_000 });
+    await heartbeat.flush();
+    throwing = false;
+    await clock.advance(30_000);
+    await heartbeat.flush();
+    expect(memory.writes).toBeGreaterThanOrEqual(1);
+    await expect(heartbeat.stop('succeeded')).resolves.toBeUndefined();
+    expect((await memory.get(key))?.status).toBe('succeeded');
+  });
+
   it('records the run as running at once, then writes on the interval with the latest details', async () => {
     const clock = createVirtualClock({ now: 1_000 });
     const store = createMemoryHeartbeatStore();
@@ -60,6 +85,7 @@ describe('startHeartbeat', () => {
     const heartbeat = startHeartbeat({ ...key, store, clock });
     heartbeat.beat({ rowsDone: 5 });
     await clock.advance(1_000);
+    expect(heartbeat.stopped).toBe(false);
     const stopping = heartbeat.stop('failed', { error: 'provider 500' });
     expect(heartbeat.stop('succeeded')).toBe(stopping);
     await stopping;
@@ -101,6 +127,39 @@ describe('startHeartbeat', () => {
       summary: { reason: 'disposed before stop()' },
     });
     expect(clock.pendingTimers).toBe(0);
+  });
+
+  it('keeps the last details when beat() is called without any', async () => {
+    const clock = createVirtualClock();
+    const store = createMemoryHeartbeatStore();
+    const heartbeat = startHeartbeat({ ...key, store, clock, intervalMs: 30_000 });
+    heartbeat.beat({ cursor: 'g-7' });
+    heartbeat.beat();
+    await clock.advance(30_000);
+    await heartbeat.flush();
+    expect(await store.get(key)).toMatchObject({ beats: 2, details: { cursor: 'g-7' } });
+    await heartbeat.stop('succeeded');
+  });
+
+  it('once the run is recorded, beats write only beat fields: a run a monitor claimed stays stale', async () => {
+    const clock = createVirtualClock({ now: 1_000 });
+    const store = createMemoryHeartbeatStore();
+    const heartbeat = startHeartbeat({ ...key, store, clock, intervalMs: 30_000 });
+    expect(await heartbeat.ready).toBe(true);
+    // A monitor took the run for dead, yet this process is still beating.
+    expect(await store.claimStale(key, { lastBeatBefore: 2_000, at: 5_000 })).toBe(true);
+    heartbeat.beat({ rows: 1 });
+    await clock.advance(30_000);
+    await heartbeat.flush();
+    expect(await store.get(key)).toMatchObject({
+      status: 'stale',
+      staleAt: 5_000,
+      startedAt: 1_000,
+      lastBeatAt: 31_000,
+      beats: 1,
+      details: { rows: 1 },
+    });
+    await heartbeat.stop('cancelled');
   });
 
   it('never fails the processor when the store fails: retries a transient error, logs, counts', async () => {
@@ -211,7 +270,57 @@ describe('startHeartbeat', () => {
     await expect(heartbeat.stop('done' as never)).rejects.toThrow(
       'stop() needs one of succeeded, failed, cancelled',
     );
+    expect(await catchError(heartbeat.stop('done' as never), HeartbeatOptionsError)).toMatchObject({
+      option: 'status',
+    });
     await heartbeat.stop('succeeded');
+  });
+
+  it.each([undefined, null])('refuses %s for options, naming "options"', async (options) => {
+    const error = await catchError(() => startHeartbeat(options as never), HeartbeatOptionsError);
+    expect(error).toMatchObject({
+      option: 'options',
+      message: '@pipewell/heartbeat: startHeartbeat needs an options object',
+    });
+  });
+
+  it.each([
+    [{ runId: '' }, 'runId', 'option "runId" must be a non-empty string (got "")'],
+    [
+      { processorName: '  ' },
+      'processorName',
+      'option "processorName" must be a non-empty string (got "  ")',
+    ],
+    [
+      { processorName: 7 },
+      'processorName',
+      'option "processorName" must be a non-empty string (got 7)',
+    ],
+    [{ store: undefined }, 'store', 'option "store" must be a HeartbeatStore'],
+    [{ clock: null }, 'clock', 'option "clock" must be a Clock from @pipewell/core'],
+    [{ clock: { now: () => 0 } }, 'clock', 'option "clock" must be a Clock from @pipewell/core'],
+    [
+      { logger: null },
+      'logger',
+      'option "logger" must be a Logger with debug, info, warn, error methods',
+    ],
+    [{ onEvent: 'log' }, 'onEvent', 'option "onEvent" must be a function'],
+    [
+      { intervalMs: Number.NaN },
+      'intervalMs',
+      'must be a finite number of milliseconds > 0 (got NaN)',
+    ],
+    [{ intervalMs: Number.POSITIVE_INFINITY }, 'intervalMs', '(got Infinity)'],
+    [{ intervalMs: '5' }, 'intervalMs', '(got 5)'],
+  ])('refuses %o, naming %s', async (bad, option, message) => {
+    const store = createMemoryHeartbeatStore();
+    const error = await catchError(
+      () => startHeartbeat({ ...key, store, clock: createVirtualClock(), ...(bad as object) }),
+      HeartbeatOptionsError,
+    );
+    expect(error.option).toBe(option);
+    expect(error.message).toContain(message);
+    expect(store.writes).toBe(0);
   });
 });
 
@@ -295,7 +404,74 @@ describe('store failures are loud', () => {
         msg: 'heartbeat: could not write a beat',
       },
     ]);
+    // The stop write fails the same way: warned, and stop() still resolves.
+    await expect(heartbeat.stop('succeeded')).resolves.toBeUndefined();
+    expect(lines.at(-1)).toEqual({
+      level: 'warn',
+      fields: { ...key, err: boom, final: true, permanent: false, attempts: 1 },
+      msg: 'heartbeat: could not record the run stop',
+    });
+  });
+
+  it('reports no outage when a write lands after a retried blip', async () => {
+    const clock = createVirtualClock({ now: 1_000 });
+    const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
+    const events: HeartbeatEvent[] = [];
+    store.failWith(grpcError(14, 'UNAVAILABLE'), { times: 1 });
+    const heartbeat = startHeartbeat({ ...key, store, clock, onEvent: (e) => events.push(e) });
+    const ready = heartbeat.ready;
+    await clock.runAll(ready);
+    expect(await ready).toBe(true);
+    expect(heartbeat.stats).toMatchObject({
+      writes: 1,
+      retries: 1,
+      failingSince: null,
+      writesFailing: false,
+    });
+    expect(events).toEqual([]);
+    await heartbeat.stop('succeeded');
+  });
+
+  it('measures an outage from its first failed write, not from the epoch', async () => {
+    const clock = createVirtualClock({ now: 1_000_000 });
+    const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
+    const logger = createRecordingLogger();
+    const events: HeartbeatEvent[] = [];
+    const refusal = grpcError(7, 'PERMISSION_DENIED');
+    store.failWith(refusal);
+    const heartbeat = startHeartbeat({
+      ...key,
+      store,
+      clock,
+      logger,
+      intervalMs: 30_000,
+      onEvent: (event) => events.push(event),
+    });
+    expect(await heartbeat.ready).toBe(false);
+    await clock.advance(29_999);
+    expect(events.map((e) => e.type)).toEqual(['writeFailed']);
+    await clock.advance(1);
+    await heartbeat.flush();
+    expect(events.at(-1)).toMatchObject({
+      type: 'writesFailing',
+      failingSince: 1_000_000,
+      failingForMs: 30_000,
+      at: 1_030_000,
+    });
     store.failWith(undefined);
+    await clock.advance(30_000);
+    await heartbeat.flush();
+    expect(events.at(-1)).toEqual({
+      type: 'writesRecovered',
+      key,
+      failedForMs: 60_000,
+      at: 1_060_000,
+    });
+    expect(logger.entries.at(-1)).toEqual({
+      level: 'info',
+      fields: { ...key, failedForMs: 60_000 },
+      msg: 'heartbeat: writes land again',
+    });
     await heartbeat.stop('succeeded');
   });
 
@@ -412,11 +588,51 @@ describe('store failures are loud', () => {
     }
   });
 
+  it('logs a timer tick that throws to its logger (here, a logger that throws on the outage report)', async () => {
+    const clock = createVirtualClock();
+    const recording = createRecordingLogger();
+    const loggerDown = new Error('log sink down');
+    const logger = {
+      ...recording,
+      error: (fields: object, msg?: string) => {
+        if (msg?.startsWith('heartbeat: writes have failed')) throw loggerDown;
+        recording.error(fields, msg);
+      },
+    };
+    const hangingStore = {
+      ...createMemoryHeartbeatStore(),
+      upsert: async () => {
+        await clock.sleep(45_000);
+        throw grpcError(4, 'DEADLINE_EXCEEDED: Deadline exceeded');
+      },
+    };
+    const heartbeat = startHeartbeat({
+      ...key,
+      store: hangingStore,
+      clock,
+      logger,
+      intervalMs: 30_000,
+    });
+    // The tick at 60 s finds the first write still retrying and reports the outage: that throws.
+    await clock.advance(60_000);
+    expect(heartbeat.stats.writesFailing).toBe(true);
+    expect(recording.at('error')).toEqual([
+      {
+        level: 'error',
+        fields: { err: loggerDown },
+        msg: 'every: a tick failed; the loop goes on',
+      },
+    ]);
+    const stopping = heartbeat.stop('cancelled');
+    await clock.runAll(stopping);
+  });
+
   it('logs and ignores an onEvent that throws', async () => {
     const clock = createVirtualClock();
     const store = createFlakyHeartbeatStore(createMemoryHeartbeatStore());
     const logger = createRecordingLogger();
     const lines = logger.entries;
+    const metricsDown = new Error('metrics down');
     store.failWith(grpcError(7, 'PERMISSION_DENIED'));
     const heartbeat = startHeartbeat({
       ...key,
@@ -424,7 +640,7 @@ describe('store failures are loud', () => {
       clock,
       logger,
       onEvent: () => {
-        throw new Error('metrics down');
+        throw metricsDown;
       },
     });
     expect(await heartbeat.ready).toBe(false);
@@ -432,6 +648,7 @@ describe('store failures are loud', () => {
       ['error', 'heartbeat: the store refused a beat (a permanent error, not retried)'],
       ['warn', 'heartbeat: onEvent threw; ignored'],
     ]);
+    expect(lines[1]?.fields).toEqual({ ...key, err: metricsDown });
     store.failWith(undefined);
     await heartbeat.stop('succeeded');
   });
@@ -480,6 +697,46 @@ describe('when the run is first recorded', () => {
     expect(await heartbeat.ready).toBe(true);
     await stopping;
     expect(await store.get(key)).toMatchObject({ status: 'cancelled', startedAt: 0 });
+    // The queued first write was dropped: the stop write carried the whole record.
+    expect(store.writes).toBe(1);
+  });
+});
+
+describe('latestRun', () => {
+  const running = {
+    status: 'running',
+    lastBeatAt: 0,
+    lastProgressAt: 0,
+    beats: 0,
+    details: null,
+    stoppedAt: null,
+    summary: null,
+    staleAt: null,
+  } as const;
+
+  it('picks the run of that processor and date started last, whatever order the store lists them in', async () => {
+    const store = createMemoryHeartbeatStore();
+    await store.upsert({ ...key, runId: 'newer' }, { ...running, startedAt: 2_000 });
+    await store.upsert({ ...key, runId: 'older' }, { ...running, startedAt: 1_000 });
+    await store.upsert(
+      { ...key, processorName: 'other', runId: 'o' },
+      { ...running, startedAt: 3_000 },
+    );
+    await store.upsert(
+      { ...key, dataDate: '2026-01-25', runId: 'd' },
+      { ...running, startedAt: 4_000 },
+    );
+    const latest = await latestRun(store, {
+      processorName: key.processorName,
+      dataDate: key.dataDate,
+    });
+    expect(latest?.runId).toBe('newer');
+  });
+
+  it('refuses a missing key, naming dataDate', async () => {
+    const store = createMemoryHeartbeatStore();
+    const error = await catchError(latestRun(store, undefined as never), HeartbeatOptionsError);
+    expect(error.option).toBe('dataDate');
   });
 });
 

@@ -181,7 +181,7 @@ class Heartbeat implements HeartbeatHandle {
   readonly #policy: RetryPolicy;
   readonly #startedAt: number;
   #resolveReady: ((recorded: boolean) => void) | undefined;
-  #loop: EveryHandle | undefined;
+  readonly #loop: EveryHandle;
   #chain: Promise<void> = Promise.resolve();
   #writing = false;
   #writeStartedAt = 0;
@@ -289,8 +289,7 @@ class Heartbeat implements HeartbeatHandle {
         ),
       );
     }
-    void this.#loop?.close();
-    this.#loop = undefined;
+    void this.#loop.close();
     this.#stopping = this.#enqueue(
       { status, stoppedAt: this.#clock.now(), summary: summary ?? null },
       true,
@@ -335,7 +334,9 @@ class Heartbeat implements HeartbeatHandle {
 
   /** Queue a write of the current state (plus `extra`); writes never overlap. */
   #enqueue(extra: HeartbeatFields = {}, final = false): Promise<void> {
-    this.#chain = this.#chain.then(() => this.#write(extra, final));
+    // #write only rejects when a logger or hook throws while reporting; the chain must not stay
+    // rejected, or every later write (and stop()) would fail with it.
+    this.#chain = this.#chain.then(() => this.#write(extra, final)).catch(() => {});
     return this.#chain;
   }
 

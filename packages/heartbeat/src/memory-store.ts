@@ -63,8 +63,7 @@ export function createMemoryHeartbeatStore(): MemoryHeartbeatStore {
     },
     async get(key) {
       check();
-      const record = records.get(runKeyId(key));
-      return record === undefined ? undefined : structuredClone(record);
+      return structuredClone(records.get(runKeyId(key)));
     },
     async listRuns(filter) {
       checkRunFilter(filter);

@@ -1,7 +1,7 @@
 import { type Clock, every, type Logger, silentLogger, systemClock } from '@pipewell/core';
 import { HeartbeatOptionsError, positiveMs } from './errors.js';
 import type { HeartbeatStore } from './heartbeat-store.js';
-import { findStaleRuns, type StaleRun, staleClaim } from './stale.js';
+import { type FindStaleOptions, findStaleRuns, type StaleRun, staleClaim } from './stale.js';
 
 /** Options for {@link createStaleMonitor}. */
 export interface StaleMonitorOptions {
@@ -93,10 +93,11 @@ export function createStaleMonitor(options: StaleMonitorOptions): StaleMonitor {
     throw new HeartbeatOptionsError('onStale', 'option "onStale" must be a function');
   }
   const staleAfterMs = positiveMs('staleAfterMs', options.staleAfterMs ?? 15 * 60_000);
-  const noProgressAfterMs =
+  // Validated once, then spread into each check's finder options.
+  const progress =
     options.noProgressAfterMs === undefined
-      ? undefined
-      : positiveMs('noProgressAfterMs', options.noProgressAfterMs);
+      ? {}
+      : { noProgressAfterMs: positiveMs('noProgressAfterMs', options.noProgressAfterMs) };
   const intervalMs = positiveMs('intervalMs', options.intervalMs ?? 60_000);
   const clock = options.clock ?? systemClock;
   const logger = options.logger ?? silentLogger;
@@ -105,11 +106,7 @@ export function createStaleMonitor(options: StaleMonitorOptions): StaleMonitor {
 
   const check = async (): Promise<StaleRun[]> => {
     stats.checks++;
-    const now = clock.now();
-    const finder =
-      noProgressAfterMs === undefined
-        ? { staleAfterMs, now }
-        : { staleAfterMs, noProgressAfterMs, now };
+    const finder: FindStaleOptions = { staleAfterMs, ...progress, now: clock.now() };
     const recovered: StaleRun[] = [];
     let stale: StaleRun[];
     try {
@@ -155,12 +152,15 @@ export function createStaleMonitor(options: StaleMonitorOptions): StaleMonitor {
   };
 
   const runCheck = (): Promise<StaleRun[]> => {
-    const previous = running ?? Promise.resolve([]);
+    const previous: Promise<unknown> = running ?? Promise.resolve();
     const next = previous.then(check, check);
     running = next;
-    next.finally(() => {
+    // Handled here so a check that rejects (only a throwing logger can make it) is never an
+    // unhandled rejection; the caller still sees it.
+    const clear = (): void => {
       if (running === next) running = undefined;
-    });
+    };
+    next.then(clear, clear);
     return next;
   };
 

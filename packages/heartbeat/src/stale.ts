@@ -46,7 +46,7 @@ export function checkFindStaleOptions(options: FindStaleOptions): void {
   positiveMs('staleAfterMs', options?.staleAfterMs);
   if (options.noProgressAfterMs !== undefined)
     positiveMs('noProgressAfterMs', options.noProgressAfterMs);
-  if (typeof options.now !== 'number' || !Number.isFinite(options.now)) {
+  if (!Number.isFinite(options.now)) {
     throw new HeartbeatOptionsError(
       'now',
       `option "now" must be epoch milliseconds (got ${String(options.now)})`,
