@@ -28,7 +28,10 @@ describe('evaluateDependencies', () => {
       coverage: 1,
       reasons: ['proceed: all 2 upstreams complete'],
     });
-    expect(result.perUpstream.map((u) => u.status)).toEqual(['complete', 'complete']);
+    expect(result.perUpstream.map((u) => [u.status, u.reason])).toEqual([
+      ['complete', 'gamebook: complete, 10 of 10 (100%)'],
+      ['complete', 'props: complete, 300 of 300 (100%)'],
+    ]);
   });
 
   it('is degraded when a soft upstream is below 100% but at or above the threshold', async () => {
@@ -44,6 +47,11 @@ describe('evaluateDependencies', () => {
       'degraded: 1 soft upstream(s) incomplete',
       'props: soft, 9 of 10 (90%), at or above its 80% threshold',
     ]);
+  });
+
+  it('treats an upstream without a kind as soft', async () => {
+    const result = await evaluate(mapWith({ props: { coverage: counts(10, 9) } }));
+    expect(result.perUpstream.map((u) => [u.kind, u.status])).toEqual([['soft', 'partial']]);
   });
 
   it('blocks when a hard upstream is below 100% (one missing game is enough)', async () => {
@@ -133,9 +141,11 @@ describe('evaluateDependencies', () => {
     });
   });
 
-  it('strict mode is the original all-or-nothing check', async () => {
+  it('strict mode is the original all-or-nothing check: a soft upstream is required', async () => {
     const map = mapWith({ props: { kind: 'soft', coverage: counts(10, 9) } });
-    expect((await evaluate(map, { strict: true })).decision).toBe('blocked');
+    const result = await evaluate(map, { strict: true });
+    expect(result.decision).toBe('blocked');
+    expect(result.reasons[1]).toBe('props: required, 9 of 10 (90%), needs 100%');
   });
 
   it('escalates to blocked past the degradation budget', async () => {
@@ -145,10 +155,88 @@ describe('evaluateDependencies', () => {
     );
     const result = await evaluate(map);
     expect(result.decision).toBe('blocked');
-    expect(result.reasons[0]).toBe(
+    expect(result.reasons).toEqual([
       "blocked: about 10% of records would be degraded, over the run's degradation budget of 5%",
+      'props: soft, 90 of 100 (90%), at or above its 80% threshold',
+    ]);
+  });
+
+  it('accepts the edges of its options: threshold 1, degradation budget 0 and 1', async () => {
+    const map = mapWith({ props: { coverage: counts(10, 9) } });
+    const required = await evaluate(map, { threshold: 1 });
+    expect(required.reasons).toEqual([
+      'blocked: 1 of 1 upstreams not ready',
+      'props: required, 9 of 10 (90%), needs 100%',
+    ]);
+    expect((await evaluate(map, { degradationBudget: 0 })).reasons[0]).toBe(
+      "blocked: about 10% of records would be degraded, over the run's degradation budget of 0%",
     );
-    expect((await evaluate(map, { degradationBudget: 0.1 })).decision).toBe('degraded');
+    expect((await evaluate(map, { degradationBudget: 1 })).decision).toBe('degraded');
+  });
+
+  it('measures the degraded share by the largest shortfall among soft upstreams', async () => {
+    const map = mapWith({
+      props: { coverage: counts(100, 95) },
+      lines: { coverage: counts(100, 85) },
+    });
+    const result = await evaluate(map, { degradationBudget: 0.1 });
+    expect(result.decision).toBe('blocked');
+    expect(result.reasons[0]).toBe(
+      "blocked: about 15% of records would be degraded, over the run's degradation budget of 10%",
+    );
+    expect((await evaluate(map, { degradationBudget: 0.15 })).decision).toBe('degraded');
+  });
+
+  describe("the degradation budget: the call's, else the processor's, else the map's", () => {
+    // 10% of the records would be degraded.
+    const budgetMap = createDependencyMap({
+      degradationBudget: 0.05,
+      processors: {
+        own: { degradationBudget: 0.2, upstreams: { u: { coverage: counts(100, 90) } } },
+        inherits: { upstreams: { u: { coverage: counts(100, 90) } } },
+        none: { upstreams: { u: { coverage: counts(100, 90) } } },
+      },
+    });
+    const decide = async (processor: string, options = {}) =>
+      (await evaluateDependencies(budgetMap, processor, '2026-01-24', options)).decision;
+
+    it("the processor's budget wins over the map's, looser or stricter", async () => {
+      expect(await decide('own')).toBe('degraded');
+      expect(await decide('inherits')).toBe('blocked');
+      const stricter = createDependencyMap({
+        degradationBudget: 0.5,
+        processors: {
+          p: { degradationBudget: 0, upstreams: { u: { coverage: counts(100, 90) } } },
+        },
+      });
+      expect((await evaluateDependencies(stricter, 'p', '2026-01-24')).decision).toBe('blocked');
+    });
+
+    it("the call's budget wins over the processor's and the map's, looser or stricter", async () => {
+      expect(await decide('own', { degradationBudget: 0.05 })).toBe('blocked');
+      expect(await decide('inherits', { degradationBudget: 0.2 })).toBe('degraded');
+    });
+
+    it('without any budget a degraded run is never blocked for its share', async () => {
+      const unbudgeted = createDependencyMap({
+        processors: { p: { upstreams: { u: { threshold: 0.1, coverage: counts(100, 15) } } } },
+      });
+      expect((await evaluateDependencies(unbudgeted, 'p', '2026-01-24')).decision).toBe('degraded');
+    });
+  });
+
+  it('gives the lowest measured coverage, leaving out upstreams that could not be measured', async () => {
+    const result = await evaluate(
+      mapWith({
+        gamebook: { kind: 'hard', coverage: counts(10, 10) },
+        props: { coverage: counts(10, 9) },
+        lines: { coverage: () => Promise.reject(new Error('timeout')) },
+      }),
+    );
+    expect(result.decision).toBe('blocked');
+    expect(result.coverage).toBe(0.9);
+    const unmeasured = await evaluate(mapWith({ lines: { coverage: counts(0, 0) } }));
+    expect(unmeasured.coverage).toBeNull();
   });
 
   it('caps coverage at 100% and says when there is more than expected', async () => {
@@ -184,6 +272,11 @@ describe('evaluateDependencies', () => {
         'props: coverage check returned invalid counts (expected 10, actual -1)',
       ],
       [
+        'infinite counts',
+        counts(Number.POSITIVE_INFINITY, 5),
+        'props: coverage check returned invalid counts (expected Infinity, actual 5)',
+      ],
+      [
         'NaN counts',
         counts(Number.NaN, 5),
         'props: coverage check returned invalid counts (expected NaN, actual 5)',
@@ -207,12 +300,27 @@ describe('evaluateDependencies', () => {
 
     it('an unknown processor', async () => {
       const result = await evaluateDependencies(mapWith({}), 'player_game_sumary', '2026-01-24');
-      expect(result).toMatchObject({
+      expect(result).toEqual({
+        processorName: 'player_game_sumary',
+        dataDate: '2026-01-24',
         decision: 'blocked',
+        coverage: null,
+        perUpstream: [],
         reasons: [
           'blocked: unknown processor "player_game_sumary": it is not in the dependency map',
         ],
       });
+    });
+
+    it.each([
+      ['undefined', undefined],
+      ['an object without processors', {}],
+    ])('a map that is %s', async (_name, map) => {
+      const result = await evaluateDependencies(map as never, 'p', '2026-01-24');
+      expect(result.decision).toBe('blocked');
+      expect(result.reasons).toEqual([
+        'blocked: unknown processor "p": it is not in the dependency map',
+      ]);
     });
 
     it('an upstream whose coverage source is not registered', async () => {
@@ -237,6 +345,28 @@ describe('evaluateDependencies', () => {
       expect((await evaluate(map, { threshold: 1.5 })).reasons[0]).toContain(
         'the threshold must be in (0, 1]',
       );
+    });
+
+    it.each([
+      [{ threshold: 0 }, 'the threshold must be in (0, 1] (got 0)'],
+      [{ threshold: Number.NaN }, 'the threshold must be in (0, 1] (got NaN)'],
+      [{ degradationBudget: -0.1 }, 'the degradation budget must be in [0, 1] (got -0.1)'],
+      [{ degradationBudget: 1.5 }, 'the degradation budget must be in [0, 1] (got 1.5)'],
+      [{ degradationBudget: Number.NaN }, 'the degradation budget must be in [0, 1] (got NaN)'],
+    ])('the option %j, without measuring anything', async (options, reason) => {
+      let measured = 0;
+      const map = mapWith({
+        props: {
+          coverage: () => {
+            measured++;
+            return { expected: 10, actual: 9 };
+          },
+        },
+      });
+      const result = await evaluate(map, options);
+      expect(result.decision).toBe('blocked');
+      expect(result.reasons).toEqual([`blocked: ${reason}`]);
+      expect(measured).toBe(0);
     });
 
     it.each([

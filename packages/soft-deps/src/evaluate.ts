@@ -44,7 +44,11 @@ export interface EvaluateOptions {
    * @default the map's (0.8)
    */
   readonly threshold?: number;
-  /** The largest share of records this run may process degraded. @default the processor's or map's, else none */
+  /**
+   * The largest share of records this run may process degraded, in [0, 1]: unlike `threshold`,
+   * it wins over the processor's and the map's.
+   * @default the processor's, else the map's, else none
+   */
   readonly degradationBudget?: number;
   /** Treat every upstream as hard: the original all-or-nothing check. @default false */
   readonly strict?: boolean;
@@ -63,19 +67,21 @@ function percent(share: number): string {
   return `${Math.round(share * 1000) / 10}%`;
 }
 
+/** A result with counts: every `partial` one (0 < actual < expected). */
+type Measured = UpstreamResult & { readonly expected: number; readonly actual: number };
+
 /**
  * The share of an upstream's records that are missing, divided once from the counts: 15 of 100
  * missing is exactly the double 0.15, where `1 - 0.85` is 0.15000000000000002 and would put a run
  * whose shortfall equals its budget over it.
  */
-function shortfall(result: UpstreamResult): number {
-  const { expected, actual } = result;
-  if (expected === null || actual === null || expected <= 0) return 1;
-  return Math.max(0, expected - actual) / expected;
+function shortfall({ expected, actual }: Measured): number {
+  return (expected - actual) / expected;
 }
 
 function isCount(value: unknown): value is number {
-  return typeof value === 'number' && Number.isFinite(value) && value >= 0;
+  // Number.isFinite is false for anything that is not a number: no coercion.
+  return Number.isFinite(value) && (value as number) >= 0;
 }
 
 function messageOf(error: unknown): string {
@@ -136,7 +142,8 @@ async function measure(
       reason: `${upstream.name}: complete, ${measured}${over}`,
     };
   }
-  if (upstream.kind === 'soft' && threshold < 1 && coverage >= threshold) {
+  // Coverage is below 1 here, and hard (or strict) upstreams need 1: only a soft one can pass.
+  if (coverage >= threshold) {
     return {
       ...base,
       expected,
@@ -197,8 +204,7 @@ export async function evaluateDependencies(
   options: EvaluateOptions = {},
 ): Promise<DependencyDecision> {
   options.signal?.throwIfAborted();
-  const processor =
-    typeof processorName === 'string' ? map?.processors?.get(processorName) : undefined;
+  const processor = map?.processors?.get(processorName);
   if (processor === undefined) {
     return blocked(
       String(processorName),
@@ -243,7 +249,7 @@ export async function evaluateDependencies(
   const failing = perUpstream.filter(
     (result) => result.status === 'insufficient' || result.status === 'error',
   );
-  const partial = perUpstream.filter((result) => result.status === 'partial');
+  const partial = perUpstream.filter((result): result is Measured => result.status === 'partial');
 
   let decision: Decision;
   const reasons: string[] = [];

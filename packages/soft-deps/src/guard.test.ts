@@ -1,5 +1,5 @@
 import { type Logger, PipewellOptionsError } from '@pipewell/core';
-import { createVirtualClock } from '@pipewell/core/testing';
+import { createRecordingLogger, createVirtualClock } from '@pipewell/core/testing';
 import { describe, expect, it, vi } from 'vitest';
 import { DependencyGuardOptionsError } from './errors.js';
 import { createDependencyGuard, type DependencyGuardOptions } from './guard.js';
@@ -50,28 +50,56 @@ describe('createDependencyGuard', () => {
   });
 
   it('never fails the run because the sink failed, and lets the processor error through', async () => {
-    const warnings: string[] = [];
-    const logger: Logger = {
-      debug() {},
-      info() {},
-      error() {},
-      warn: (_f, message) => warnings.push(message ?? ''),
-    };
+    const logger = createRecordingLogger();
+    const sinkError = new Error('firestore down');
     const guard = createDependencyGuard({
       map,
       logger,
-      sink: { record: () => Promise.reject(new Error('firestore down')) },
+      sink: { record: () => Promise.reject(sinkError) },
     });
     propsActual = 90;
     expect(await guard.run(run, () => 'ok')).toMatchObject({
       status: 'ran-degraded',
       result: 'ok',
     });
-    expect(warnings).toEqual(['soft-deps: could not record a decision']);
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        msg: 'soft-deps: could not record a decision',
+        fields: { err: sinkError, processorName: 'player_game_summary', dataDate: '2026-01-24' },
+      },
+    ]);
     propsActual = 100;
     await expect(guard.run(run, () => Promise.reject(new Error('processor bug')))).rejects.toThrow(
       'processor bug',
     );
+  });
+
+  it('logs a skipped run with its reasons', async () => {
+    const logger = createRecordingLogger();
+    const guard = createDependencyGuard({ map, logger });
+    propsActual = 50;
+    const outcome = await guard.run(run, () => 'ok');
+    expect(outcome.status).toBe('skipped');
+    expect(logger.entries).toEqual([
+      {
+        level: 'warn',
+        msg: 'soft-deps: run skipped',
+        fields: {
+          processorName: 'player_game_summary',
+          dataDate: '2026-01-24',
+          reasons: outcome.decision.reasons,
+        },
+      },
+    ]);
+  });
+
+  it('without a sink, records nothing and logs no sink failure', async () => {
+    const logger = createRecordingLogger();
+    const guard = createDependencyGuard({ map, logger });
+    propsActual = 90;
+    expect((await guard.run(run, () => 'ok')).status).toBe('ran-degraded');
+    expect(logger.entries).toEqual([]);
   });
 
   it('proceeds degraded when the shortfall equals the budget: 85 of 100 against 0.15', async () => {
@@ -124,6 +152,21 @@ describe('createDependencyGuard', () => {
     const ranQ = await guard.run({ processorName: 'q', dataDate: '2026-01-24' }, () => 'ok');
     expect(ranQ.status).toBe('skipped');
     expect(ranQ.decision.reasons[1]).toBe('a: soft, 65 of 100 (65%), below its 95% threshold');
+  });
+
+  it("uses its degradation budget as the call's: it wins over the processor's", async () => {
+    const budgeted = createDependencyMap({
+      processors: {
+        p: {
+          degradationBudget: 0.05,
+          upstreams: { a: { coverage: () => ({ expected: 100, actual: 90 }) } },
+        },
+      },
+    });
+    const day = { processorName: 'p', dataDate: '2026-01-24' };
+    expect((await createDependencyGuard({ map: budgeted }).check(day)).decision).toBe('blocked');
+    const looser = createDependencyGuard({ map: budgeted, degradationBudget: 0.2 });
+    expect((await looser.run(day, () => 'ok')).status).toBe('ran-degraded');
   });
 
   it.each([
@@ -179,12 +222,23 @@ describe('createDependencyGuard options', () => {
 
   it.each([
     ['options', null, 'needs an options object with { map }'],
+    ['options', undefined, 'needs an options object with { map }'],
+    ['options', 'map', 'needs an options object with { map }'],
     ['map', {}, 'option "map" must be a map from createDependencyMap()'],
     ['map', { map: { processors: {} } }, 'option "map" must be a map from createDependencyMap()'],
+    ['map', { map: { threshold: 0.8 } }, 'option "map" must be a map from createDependencyMap()'],
+    [
+      'map',
+      { map: { processors: new Map() } },
+      'option "map" must be a map from createDependencyMap()',
+    ],
     ['threshold', { map, threshold: 0 }, 'option "threshold" must be a share in (0, 1] (got 0)'],
     ['threshold', { map, threshold: 1.01 }, 'must be a share in (0, 1] (got 1.01)'],
     ['threshold', { map, threshold: Number.NaN }, 'must be a share in (0, 1] (got NaN)'],
     ['threshold', { map, threshold: '0.8' }, 'must be a share in (0, 1] (got "0.8")'],
+    ['threshold', { map, threshold: 100 }, 'must be a share in (0, 1] (got 100; a share, so 1?)'],
+    // Past 100 it is no percentage: no hint.
+    ['threshold', { map, threshold: 150 }, 'must be a share in (0, 1] (got 150)'],
     [
       'degradationBudget',
       { map, degradationBudget: 15 },
@@ -193,18 +247,31 @@ describe('createDependencyGuard options', () => {
     ['degradationBudget', { map, degradationBudget: -0.1 }, 'in [0, 1] (got -0.1)'],
     ['strict', { map, strict: 'yes' }, 'option "strict" must be a boolean (got "yes")'],
     ['sink', { map, sink: {} }, 'option "sink" must be a DecisionSink with record(entry)'],
+    ['sink', { map, sink: null }, 'option "sink" must be a DecisionSink with record(entry)'],
     ['clock', { map, clock: Date }, 'option "clock" must be a Clock from @pipewell/core'],
+    ['clock', { map, clock: {} }, 'option "clock" must be a Clock from @pipewell/core'],
     [
       'logger',
       { map, logger: { warn() {} } },
       'option "logger" must be a Logger with debug, info, warn, error methods',
     ],
-    ['treshold', { map, treshold: 0.8 }, '"treshold" is not an option (options: map, sink,'],
+    [
+      'treshold',
+      { map, treshold: 0.8 },
+      '"treshold" is not an option (options: map, sink, threshold, degradationBudget, strict, clock, logger)',
+    ],
     ['signal', { map, signal: new AbortController().signal }, '; pass signal to guard.run()'],
   ])('names the option %s when it is wrong', (option, options, message) => {
     const error = optionsError(options);
     expect(error.option).toBe(option);
     expect(error.message).toContain(message);
+  });
+
+  it('recognises a DependencyGuardOptionsError from another copy of the package', () => {
+    const foreign = Object.assign(new Error('from another copy'), {
+      [Symbol.for('@pipewell/soft-deps.DependencyGuardOptionsError')]: true,
+    });
+    expect(DependencyGuardOptionsError.isInstance(foreign)).toBe(true);
   });
 
   it('accepts every option at its edges', () => {

@@ -78,6 +78,7 @@ describe('dependency maps', () => {
     [{}, 'processors'],
   ])('reject %j naming %s', (config, path) => {
     const error = mapError(() => createDependencyMap(config as never));
+    expect(error.name).toBe('DependencyMapError');
     expect(error.option).toBe(path);
     expect(error.path).toBe(path);
     expect(PipewellOptionsError.isInstance(error)).toBe(true);
@@ -88,11 +89,80 @@ describe('dependency maps', () => {
     expect(
       mapError(() => createDependencyMap({ processors: { p: { upstream: {} } } } as never)).message,
     ).toContain('(upstream)');
+    expect(
+      mapError(() =>
+        createDependencyMap({ processors: { p: { upstream: {}, other: 1 } } } as never),
+      ).message,
+    ).toMatch(/ \(upstream, other\)$/);
   });
 
-  it('reject text that is not JSON', () => {
-    expect(mapError(() => parseDependencyMap('{ processors: ')).message).toContain(
-      'is not valid JSON',
+  it("give zod's message for the first problem, and nothing after it", () => {
+    const error = mapError(() =>
+      createDependencyMap({
+        processors: { p: { upstreams: { u: { kind: 'firm', coverage: 'x' } } } },
+      } as never),
     );
+    expect(error.message).toBe(
+      '@pipewell/soft-deps: dependency map at processors.p.upstreams.u.kind: Invalid option: expected one of "hard"|"soft"',
+    );
+  });
+
+  it('reject text that is not JSON, at the option path ""', () => {
+    const error = mapError(() => parseDependencyMap('{ processors: '));
+    expect(error.option).toBe('');
+    expect(
+      error.message.startsWith('@pipewell/soft-deps: dependency map is not valid JSON ('),
+    ).toBe(true);
+  });
+
+  it('take coverage functions, which name no source', async () => {
+    const map = createDependencyMap({
+      processors: {
+        p: {
+          upstreams: {
+            named: { coverage: 'rows' },
+            inline: { coverage: () => ({ expected: 10, actual: 10 }) },
+          },
+        },
+      },
+    });
+    expect(map.problems).toEqual([
+      'p: upstream named names coverage source "rows", which is not registered',
+    ]);
+    expect(map.processors.get('p')?.upstreams.map((u) => [u.name, u.source])).toEqual([
+      ['named', 'rows'],
+      ['inline', undefined],
+    ]);
+    const decision = await evaluateDependencies(map, 'p', '2026-01-24');
+    expect(decision.perUpstream.map((u) => u.status)).toEqual(['error', 'complete']);
+  });
+
+  it('take a default degradation budget in [0, 1] for processors without their own', () => {
+    const map = createDependencyMap({
+      degradationBudget: 0.05,
+      processors: { own: { degradationBudget: 0.2 }, inherits: {} },
+    });
+    expect(map.processors.get('own')?.degradationBudget).toBe(0.2);
+    expect(map.processors.get('inherits')?.degradationBudget).toBe(0.05);
+    for (const edge of [0, 1]) {
+      expect(
+        createDependencyMap({ degradationBudget: edge, processors: { p: {} } }).processors.get('p')
+          ?.degradationBudget,
+      ).toBe(edge);
+    }
+    for (const bad of [-0.1, 1.5]) {
+      const error = mapError(() => createDependencyMap({ degradationBudget: bad, processors: {} }));
+      expect(error.option).toBe('degradationBudget');
+    }
+  });
+
+  it('make errors that recognise a DependencyMapError from another copy of the package', () => {
+    // Another installed copy has its own class, but the same marker.
+    const foreign = (name: string) =>
+      Object.assign(new Error('from another copy'), {
+        [Symbol.for(`@pipewell/soft-deps.${name}`)]: true,
+      });
+    expect(DependencyMapError.isInstance(foreign('DependencyMapError'))).toBe(true);
+    expect(DependencyMapError.isInstance(foreign('DependencyGuardOptionsError'))).toBe(false);
   });
 });

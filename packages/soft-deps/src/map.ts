@@ -28,7 +28,7 @@ export type DependencyKind = 'hard' | 'soft';
 const coverageRef = z.union([
   z.string().min(1).describe('The name of a coverage source registered in code'),
   z
-    .custom<CoverageFunction>((value) => typeof value === 'function', 'expected a function')
+    .custom<CoverageFunction>((value) => typeof value === 'function')
     .describe('A coverage function'),
 ]);
 
@@ -70,7 +70,7 @@ const mapSchema = z
       .min(0)
       .max(1)
       .optional()
-      .describe('The default degradation budget (0-1)'),
+      .describe('The default degradation budget [0-1]'),
     processors: z.record(z.string().min(1), processorSchema),
   })
   .strict();
@@ -214,13 +214,11 @@ export function createDependencyMap(
 ): DependencyMap {
   const parsed = mapSchema.safeParse(config);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const path = (issue?.path ?? []).map(String).join('.');
-    const unknownKeys =
-      issue?.code === 'unrecognized_keys'
-        ? ` (${(issue as { keys?: string[] }).keys?.join(', ')})`
-        : '';
-    throw new DependencyMapError(path, `${issue?.message ?? 'invalid'}${unknownKeys}`);
+    // A failed parse has at least one issue; the first is reported.
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    const path = issue.path.map(String).join('.');
+    const unknownKeys = issue.code === 'unrecognized_keys' ? ` (${issue.keys.join(', ')})` : '';
+    throw new DependencyMapError(path, `${issue.message}${unknownKeys}`);
   }
   const sources = options.sources ?? {};
   const problems: string[] = [];

@@ -252,6 +252,20 @@ describe('withSoftDependencies options', () => {
     expect(error.message).toContain(message);
   });
 
+  it.each([
+    [0, '(it has no processors)'],
+    [10, '(it has "p0", "p1", "p2", "p3", "p4", "p5", "p6", "p7", "p8", "p9")'],
+  ])("lists the map's %i processors in the message", (count, listed) => {
+    const processors = Object.fromEntries(
+      Array.from({ length: count }, (_, i) => [`p${i}`, { upstreams: {} }]),
+    );
+    const error = optionsError(AnalyticsProcessor, {
+      map: createDependencyMap({ processors }),
+      processorName: 'q',
+    });
+    expect(error.message.endsWith(`is "q", which is not in the map ${listed}`)).toBe(true);
+  });
+
   it("lists at most ten of the map's processors in the message", () => {
     const processors = Object.fromEntries(
       Array.from({ length: 12 }, (_, i) => [`p${i}`, { upstreams: {} }]),

@@ -65,18 +65,13 @@ const mixinCaller: OptionsCaller = {
   signalGoesTo: 'checkDependencies() or runWithDependencies()',
 };
 
+// The guard treats a runId or signal set to undefined as one left out.
 function runOf(
   processorName: string,
   dataDate: string,
   options: { readonly runId?: string; readonly signal?: AbortSignal } | undefined,
 ): GuardedRun {
-  const { runId, signal } = options ?? {};
-  return {
-    processorName,
-    dataDate,
-    ...(runId === undefined ? {} : { runId }),
-    ...(signal === undefined ? {} : { signal }),
-  };
+  return { ...options, processorName, dataDate };
 }
 
 /**
