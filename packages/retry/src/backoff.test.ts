@@ -19,6 +19,15 @@ describe('backoffCeiling', () => {
   });
 });
 
+describe('decorrelated jitter', () => {
+  it('decorrelated jitter draws up to three times the previous delay, never below the base', () => {
+    // Upper bound min(10 000, max(100, 3 × 1000)) = 3000: halfway from 100 is 1550.
+    expect(applyJitter('decorrelated', 0, 100, 10_000, 1_000, () => 0.5)).toBe(1_550);
+    // A previous delay under a third of the base leaves the base itself.
+    expect(applyJitter('decorrelated', 0, 100, 10_000, 10, () => 0.5)).toBe(100);
+  });
+});
+
 describe('jitter bounds (property)', () => {
   it('full jitter for retry n lies in [0, min(maxDelayMs, baseDelayMs * 2^(n-1))]', () => {
     fc.assert(

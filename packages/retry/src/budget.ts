@@ -41,12 +41,7 @@ export interface RetryBudget {
 }
 
 function checkBudgetOption(name: string, value: number, allowZero: boolean): number {
-  if (
-    typeof value !== 'number' ||
-    !Number.isFinite(value) ||
-    value < 0 ||
-    (!allowZero && value === 0)
-  ) {
+  if (!Number.isFinite(value) || value < 0 || (!allowZero && value === 0)) {
     throw new RetryOptionsError(
       name,
       `createRetryBudget option "${name}" must be a finite number ${allowZero ? '>= 0' : '> 0'} (got ${String(value)})`,

@@ -1,7 +1,7 @@
 import { createVirtualClock } from '@pipewell/core/testing';
 import { describe, expect, it } from 'vitest';
 import { retryable } from './decorator.js';
-import { RetryError } from './errors.js';
+import { RetryError, RetryOptionsError } from './errors.js';
 import { createRetryPolicy } from './policy.js';
 
 const clock = createVirtualClock();
@@ -17,6 +17,13 @@ class BoxScoreProcessor {
 
   @retryable({ clock, jitter: 'none', baseDelayMs: 100 })
   async load(date: string, _options?: { signal?: AbortSignal }): Promise<string> {
+    this.calls.push({ date, self: this });
+    if (this.failuresLeft-- > 0) throw unavailable();
+    return `loaded ${date}`;
+  }
+
+  @retryable({ clock, jitter: 'none', baseDelayMs: 100 })
+  async loadWith(date: string, _last: unknown): Promise<string> {
     this.calls.push({ date, self: this });
     if (this.failuresLeft-- > 0) throw unavailable();
     return `loaded ${date}`;
@@ -58,5 +65,40 @@ describe('@retryable', () => {
     await expect(result).rejects.toThrow('stopping');
     await clock.advance(10_000);
     expect(processor.calls).toHaveLength(1);
+  });
+
+  it('stops when the last argument is itself an aborting signal', async () => {
+    const processor = new BoxScoreProcessor(10);
+    const controller = new AbortController();
+    const result = processor.loadWith('2026-01-26', controller.signal);
+    await clock.advance(0);
+    controller.abort(new Error('stopping'));
+    await expect(result).rejects.toThrow('stopping');
+    await clock.advance(10_000);
+    expect(processor.calls).toHaveLength(1);
+  });
+
+  it.each([
+    ['null', null],
+    ['an options object whose signal is not an AbortSignal', { signal: 'SIGTERM' }],
+  ])('retries as usual when the last argument is %s', async (_name, last) => {
+    const processor = new BoxScoreProcessor(1);
+    const result = processor.loadWith('2026-01-27', last);
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('loaded 2026-01-27');
+    expect(processor.calls).toHaveLength(2);
+  });
+
+  it('refuses options that are not an object when applied', () => {
+    expect(() => retryable(null as never)).toThrow(RetryOptionsError);
+    expect(() => retryable(null as never)).toThrow('options must be an object (got null)');
+  });
+
+  it('refuses to decorate anything but a method', () => {
+    const decorate = retryable();
+    const context = { kind: 'getter', name: 'total' } as unknown as ClassMethodDecoratorContext;
+    expect(() => decorate(async () => 1, context)).toThrow(
+      new TypeError('@retryable can only decorate methods (got a getter)'),
+    );
   });
 });

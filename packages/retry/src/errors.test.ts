@@ -54,4 +54,26 @@ describe('retry errors', () => {
     expect(error.option).toBe('baseDelayMs');
     expect(error.message).toBe('@pipewell/retry: option "baseDelayMs" must be >= 0');
   });
+
+  it.each(made)('%o is named after its class', (kind, error) => {
+    expect(error.name).toBe(kind.name);
+  });
+
+  it('RetryableResultError says which attempt returned the rejected result', () => {
+    expect(new RetryableResultError([], 2).message).toBe(
+      'Attempt 2 returned a result that retryOnResult rejected',
+    );
+  });
+
+  it('RetryError describes a maxElapsed stop without a next delay, and a thrown non-Error', () => {
+    const error = new RetryError({
+      attempts: 2,
+      errors: [new Error('first'), 'socket closed'],
+      reason: 'maxElapsed',
+      elapsedMs: 1_500.4,
+    });
+    expect(error.message).toBe(
+      'Gave up after 2 attempts in 1500 ms: the next wait would pass maxElapsedMs: socket closed',
+    );
+  });
 });

@@ -268,8 +268,12 @@ describe('HttpError', () => {
 
   it.each([
     [undefined, 'response', '"response" must be a fetch Response (got undefined)'],
+    [null, 'response', '"response" must be a fetch Response (got null)'],
     [{ status: 500 }, 'response', '"response" must be a fetch Response (got object)'],
-  ])('refuses %j as a response', async (response, option, message) => {
+    [{ status: 500, headers: new Headers() }, 'response', '(got object)'],
+    [{ ok: false, status: '500', headers: new Headers() }, 'response', '(got object)'],
+    [{ ok: false, status: 500 }, 'response', '(got object)'],
+  ])('refuses %o as a response', async (response, option, message) => {
     const error = await throwIfNotOk(response as never).catch((e: unknown) => e);
     expect(RetryOptionsError.isInstance(error)).toBe(true);
     expect((error as RetryOptionsError).option).toBe(option);
@@ -281,11 +285,82 @@ describe('HttpError', () => {
     [{ maxBodyBytes: 1.5 }, 'maxBodyBytes', '(got 1.5)'],
     [{ bodyTimeoutMs: 0 }, 'bodyTimeoutMs', 'must be a finite number of milliseconds > 0 (got 0)'],
     [{ bodyTimeoutMs: '5s' }, 'bodyTimeoutMs', '(got "5s")'],
-  ])('refuses %j naming %s', async (options, option, message) => {
+    [{ bodyTimeoutMs: Number.NaN }, 'bodyTimeoutMs', '(got NaN)'],
+    [{ bodyTimeoutMs: Number.POSITIVE_INFINITY }, 'bodyTimeoutMs', '(got Infinity)'],
+  ])('refuses %o naming %s', async (options, option, message) => {
     const response = new Response('nope', { status: 400 });
     const error = await throwIfNotOk(response, options as never).catch((e: unknown) => e);
     expect(RetryOptionsError.isInstance(error)).toBe(true);
     expect((error as RetryOptionsError).option).toBe(option);
     expect((error as Error).message).toContain(message);
   });
+
+  it('keeps no body with maxBodyBytes 0, and still tells whether there was one', async () => {
+    const error = await HttpError.fromResponse(new Response('busy', { status: 503 }), {
+      maxBodyBytes: 0,
+    });
+    expect(error).toMatchObject({ body: '', bodyTruncated: true });
+  });
+
+  it('accepts a fractional bodyTimeoutMs', async () => {
+    const error = await HttpError.fromResponse(new Response('busy', { status: 503 }), {
+      bodyTimeoutMs: 2.5,
+    });
+    expect(error.body).toBe('busy');
+  });
+
+  it('counts the limit across chunks', async () => {
+    const error = await HttpError.fromResponse(chunked(503, ['abc', 'def']), { maxBodyBytes: 4 });
+    expect(error).toMatchObject({ body: 'abcd', bodyTruncated: true });
+  });
+
+  it('reads once more at exactly the limit to tell whether more follows', async () => {
+    const more = await HttpError.fromResponse(chunked(503, ['abcd', 'ef']), { maxBodyBytes: 4 });
+    expect(more).toMatchObject({ body: 'abcd', bodyTruncated: true });
+    const exact = await HttpError.fromResponse(chunked(503, ['abcd']), { maxBodyBytes: 4 });
+    expect(exact).toMatchObject({ body: 'abcd', bodyTruncated: false });
+  });
+
+  it('shows a complete body that ends mid-character with U+FFFD', async () => {
+    const response = new Response(new Uint8Array([0x6f, 0x6b, 0xe2, 0x82]), { status: 500 });
+    const error = await HttpError.fromResponse(response);
+    expect(error).toMatchObject({ body: 'ok\uFFFD', bodyTruncated: false });
+  });
+
+  it('leaves alone a body that was already read', async () => {
+    const pulled = vi.fn();
+    const response = {
+      ok: false,
+      status: 500,
+      statusText: 'Internal Server Error',
+      headers: new Headers(),
+      body: new ReadableStream<Uint8Array>({ pull: pulled }, { highWaterMark: 0 }),
+      bodyUsed: true,
+    };
+    const error = await HttpError.fromResponse(response);
+    expect(error).toMatchObject({ status: 500, body: '', bodyTruncated: false });
+    expect(pulled).not.toHaveBeenCalled();
+  });
+
+  it('leaves a locked body to whoever holds its reader', async () => {
+    const response = new Response('mine', { status: 502 });
+    const reader = response.body?.getReader();
+    const error = await HttpError.fromResponse(response);
+    expect(error).toMatchObject({ status: 502, body: '', bodyTruncated: false });
+    await expect(reader?.read()).resolves.toMatchObject({ done: false });
+  });
 });
+
+/** A response whose body arrives in the given chunks, one read each. */
+function chunked(status: number, chunks: string[]): Response {
+  const encoder = new TextEncoder();
+  const queue = chunks.map((chunk) => encoder.encode(chunk));
+  const body = new ReadableStream<Uint8Array>({
+    pull(controller) {
+      const next = queue.shift();
+      if (next === undefined) controller.close();
+      else controller.enqueue(next);
+    },
+  });
+  return new Response(body, { status });
+}

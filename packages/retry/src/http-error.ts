@@ -137,8 +137,7 @@ export class HttpError extends PipewellError {
     );
     const clock = options.clock ?? systemClock;
     const retryAfter = response.headers.get('retry-after') ?? undefined;
-    const retryAfterMs =
-      retryAfter === undefined ? undefined : parseRetryAfter(retryAfter, clock.now());
+    const retryAfterMs = parseRetryAfter(retryAfter, clock.now());
     const { text, truncated } = await readStart(response, maxBodyBytes, bodyTimeoutMs, clock);
     return new HttpError({
       status: response.status,

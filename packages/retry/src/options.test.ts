@@ -51,9 +51,20 @@ describe('option validation at creation', () => {
     ],
     [{ maxRetryAfterMs: '60s' }, 'maxRetryAfterMs', '(got "60s")'],
     [{ attemptTimeoutMs: 0 }, 'attemptTimeoutMs', 'must be > 0'],
+    [
+      { attemptTimeoutMs: -1 },
+      'attemptTimeoutMs',
+      'option "attemptTimeoutMs" must be a finite number of milliseconds >= 0 (got -1)',
+    ],
     [{ retryOn: 'yes' }, 'retryOn', 'option "retryOn" must be a function (got string)'],
+    [{ retryOnResult: true }, 'retryOnResult', 'option "retryOnResult" must be a function'],
+    [{ random: 0.5 }, 'random', 'option "random" must be a function (got number)'],
+    [{ onRetry: 'log' }, 'onRetry', 'option "onRetry" must be a function'],
+    [{ onGiveUp: {} }, 'onGiveUp', 'option "onGiveUp" must be a function'],
+    [{ onSuccess: 1 }, 'onSuccess', 'option "onSuccess" must be a function'],
     [{ clock: {} }, 'clock', 'must have now(), sleep() and setTimeout()'],
     [{ budget: { tokens: 3 } }, 'budget', 'must be a RetryBudget'],
+    [{ budget: null }, 'budget', 'must be a RetryBudget'],
     [{ maxAtempts: 4 }, 'maxAtempts', 'unknown option "maxAtempts"'],
     [
       { preset: 'bigquerry' },
@@ -73,7 +84,35 @@ describe('option validation at creation', () => {
     const error = optionError(() =>
       createRetryPolicy({ signal: new AbortController().signal } as never),
     );
+    expect(error.option).toBe('signal');
     expect(error.message).toContain('pass the signal to execute(fn, signal)');
+  });
+
+  it.each([
+    [null, 'options must be an object (got null)'],
+    ['fast', 'options must be an object (got "fast")'],
+  ])('refuses %o as the options', (options, message) => {
+    const error = optionError(() => createRetryPolicy(options as never));
+    expect(error.option).toBe('options');
+    expect(error.message).toContain(message);
+  });
+
+  const noop = (): void => {};
+  it.each([
+    ['now()', { sleep: noop, setTimeout: noop }],
+    ['sleep()', { now: noop, setTimeout: noop }],
+    ['setTimeout()', { now: noop, sleep: noop }],
+  ])('refuses a clock without %s', (_missing, clock) => {
+    const error = optionError(() => createRetryPolicy({ clock } as never));
+    expect(error.option).toBe('clock');
+  });
+
+  it.each([
+    ['tryAcquire()', { recordSuccess: noop }],
+    ['recordSuccess()', { tryAcquire: () => true }],
+  ])('refuses a budget without %s', (_missing, budget) => {
+    const error = optionError(() => createRetryPolicy({ budget } as never));
+    expect(error.option).toBe('budget');
   });
 
   it('rejects retry() with bad options without calling fn', async () => {
@@ -105,6 +144,11 @@ describe('option validation at creation', () => {
       shape: 'exponential',
       maxElapsedMs: Number.POSITIVE_INFINITY,
       attemptTimeoutMs: undefined,
+    });
+    const linear = ({ retry: n }: { retry: number }): number => n * 100;
+    expect(parseRetryOptions({ backoff: linear })).toMatchObject({
+      shape: 'exponential',
+      delayFunction: linear,
     });
   });
 });

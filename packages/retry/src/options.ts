@@ -198,8 +198,6 @@ const knownOptions = new Set([
   'onRetry',
   'onGiveUp',
   'onSuccess',
-  // `retry()` takes its call's signal in the same object.
-  'signal',
 ]);
 
 function show(value: unknown): string {

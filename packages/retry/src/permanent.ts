@@ -15,7 +15,10 @@ const permanentGrpcNames = new Set([
   'UNAUTHENTICATED',
 ]);
 
-/** HTTP 4xx other than 408 (timeout) and 429 (rate limited), which a later attempt may pass. */
+/**
+ * HTTP 4xx. 408 (timeout) and 429 (rate limited) are transient, and isPermanentError rules out
+ * transient errors before it asks.
+ */
 function isPermanentStatus(value: unknown): boolean {
   const status =
     typeof value === 'number'
@@ -23,7 +26,7 @@ function isPermanentStatus(value: unknown): boolean {
       : typeof value === 'string' && /^\d{3}$/.test(value)
         ? Number(value)
         : Number.NaN;
-  return status >= 400 && status <= 499 && status !== 408 && status !== 429;
+  return status >= 400 && status <= 499;
 }
 
 function isPermanentCode(code: unknown): boolean {
@@ -74,7 +77,7 @@ export function isPermanentError(error: unknown): boolean {
   let current: unknown = error;
   for (let depth = 0; depth <= MAX_CAUSE_DEPTH && isBag(current); depth++) {
     if (current.name === 'AbortError') return false;
-    if (current.transient === true || isTransientOne(current)) return false;
+    if (isTransientOne(current)) return false;
     if (isPermanentOne(current)) return true;
     current = current.cause;
   }

@@ -87,8 +87,8 @@ class TimedAttemptContext implements RetryContext {
     }
     return this.#controller.signal;
   }
+  /** Called once at most: the attempt's `fail` runs only while it is unsettled. */
   abort(reason: unknown): void {
-    if (this.#reason !== notAborted) return;
     this.#reason = reason;
     this.#controller?.abort(reason);
   }
@@ -222,7 +222,8 @@ class Policy<T> implements RetryPolicy<T> {
         () => fail(new AttemptTimeoutError(attempt, timeoutMs)),
         timeoutMs,
       );
-      signal?.addEventListener('abort', onAbort, { once: true });
+      // No `once`: finish() removes the listener on every outcome, an abort included.
+      signal?.addEventListener('abort', onAbort);
       invoke(fn, context).then(
         (value) => {
           if (settled) return;
@@ -322,7 +323,7 @@ class Policy<T> implements RetryPolicy<T> {
     const o = this.#options;
     if (o.delayFunction !== undefined) {
       const delayMs = o.delayFunction({ retry: attempt, error, previousDelayMs });
-      if (typeof delayMs !== 'number' || !Number.isFinite(delayMs) || delayMs < 0) {
+      if (!Number.isFinite(delayMs) || delayMs < 0) {
         throw new RetryOptionsError(
           'backoff',
           `the "backoff" function must return a finite number of milliseconds >= 0 (got ${String(delayMs)})`,

@@ -73,6 +73,11 @@ describe('retry presets', () => {
     ],
     ['PIPEWELL_RETRY_BIGQUERY_MAX_DELAY_MS', '', 'must be a number of milliseconds >= 0 (got "")'],
     [
+      'PIPEWELL_RETRY_BIGQUERY_MAX_DELAY_MS',
+      '  ',
+      'must be a number of milliseconds >= 0 (got "  ")',
+    ],
+    [
       'PIPEWELL_RETRY_BIGQUERY_JITTER',
       'random',
       'must be one of full, equal, decorrelated, none (got "random")',
@@ -87,6 +92,16 @@ describe('retry presets', () => {
     expect(RetryOptionsError.isInstance(error)).toBe(true);
     expect((error as RetryOptionsError).option).toBe(variable);
     expect((error as Error).message).toContain(`environment variable ${variable} ${message}`);
+  });
+
+  it('accept 1 attempt, a 0 ms delay and a maxElapsedMs override from the environment', () => {
+    const { values, sources } = resolveRetryPreset('bigquery', {
+      PIPEWELL_RETRY_BIGQUERY_MAX_ATTEMPTS: ' 1 ',
+      PIPEWELL_RETRY_BIGQUERY_BASE_DELAY_MS: '0',
+      PIPEWELL_RETRY_BIGQUERY_MAX_ELAPSED_MS: '5000',
+    });
+    expect(values).toMatchObject({ maxAttempts: 1, baseDelayMs: 0, maxElapsedMs: 5_000 });
+    expect(sources).toMatchObject({ maxAttempts: 'env', baseDelayMs: 'env', maxElapsedMs: 'env' });
   });
 
   it('are overridden by code options, and environment overrides win over both', () => {

@@ -10,11 +10,24 @@ describe('parseRetryAfter', () => {
     expect(parseRetryAfter('Wed, 25 Nov 2026 12:00:30 GMT', now)).toBe(30_000);
     expect(parseRetryAfter('Wed, 25 Nov 2026 11:00:00 GMT', now)).toBe(0);
     expect(parseRetryAfter(['3'], now)).toBe(3_000);
+    expect(parseRetryAfter('1.25', now)).toBe(1_250);
+  });
+
+  it('reads a number of seconds given as a number', () => {
+    expect(parseRetryAfter(5, now)).toBe(5_000);
+    expect(parseRetryAfter(0, now)).toBe(0);
+    expect(parseRetryAfter(-1, now)).toBeUndefined();
+    expect(parseRetryAfter(Number.NaN, now)).toBeUndefined();
+    expect(parseRetryAfter(Number.POSITIVE_INFINITY, now)).toBeUndefined();
   });
 
   it('ignores what it cannot read', () => {
     expect(parseRetryAfter('soon', now)).toBeUndefined();
     expect(parseRetryAfter('-5', now)).toBeUndefined();
+    expect(parseRetryAfter('5 seconds', now)).toBeUndefined();
+    // An HTTP-date starts with its day name.
+    expect(parseRetryAfter('25 Nov 2026 12:00:30 GMT', now)).toBeUndefined();
+    expect(parseRetryAfter('W, 25 Nov 2026 12:00:30 GMT', now)).toBeUndefined();
     expect(parseRetryAfter(undefined, now)).toBeUndefined();
   });
 });
@@ -22,11 +35,24 @@ describe('parseRetryAfter', () => {
 describe('retryAfterMsOf', () => {
   it('prefers an explicit retryAfterMs', () => {
     expect(retryAfterMsOf(Object.assign(new Error(), { retryAfterMs: 250 }), now)).toBe(250);
+    expect(retryAfterMsOf({ retryAfterMs: 0, headers: { 'retry-after': '9' } }, now)).toBe(0);
+  });
+
+  it('ignores a retryAfterMs that is not a finite number >= 0', () => {
+    expect(retryAfterMsOf({ retryAfterMs: Number.POSITIVE_INFINITY }, now)).toBeUndefined();
+    expect(retryAfterMsOf({ retryAfterMs: '250' }, now)).toBeUndefined();
   });
 
   it('reads plain-object headers case-insensitively, on the error or its response', () => {
     expect(retryAfterMsOf({ headers: { 'retry-after': '2' } }, now)).toBe(2_000);
     expect(retryAfterMsOf({ response: { headers: { 'Retry-After': '4' } } }, now)).toBe(4_000);
+    const headers = { 'content-type': 'text/plain', 'Retry-After': '6' };
+    expect(retryAfterMsOf({ headers }, now)).toBe(6_000);
+    expect(retryAfterMsOf({ headers: { 'retry-after': 5 } }, now)).toBe(5_000);
+  });
+
+  it('tolerates null headers and responses', () => {
+    expect(retryAfterMsOf({ headers: null, response: null }, now)).toBeUndefined();
   });
 
   it('reads fetch Headers', () => {
@@ -37,6 +63,20 @@ describe('retryAfterMsOf', () => {
   it('follows the cause chain', () => {
     const cause = { retryAfterMs: 700 };
     expect(retryAfterMsOf(new Error('wrapped', { cause }), now)).toBe(700);
+    const unreadable = { headers: { 'retry-after': 'soon' }, cause };
+    expect(retryAfterMsOf(unreadable, now)).toBe(700);
+  });
+
+  it('looks 3 causes deep and no further, and stops on a cycle', () => {
+    const wrap = (levels: number): unknown =>
+      Array.from({ length: levels }).reduce<unknown>((cause) => new Error('wrapper', { cause }), {
+        retryAfterMs: 700,
+      });
+    expect(retryAfterMsOf(wrap(3), now)).toBe(700);
+    expect(retryAfterMsOf(wrap(4), now)).toBeUndefined();
+    const a = new Error('a');
+    (a as { cause?: unknown }).cause = new Error('b', { cause: a });
+    expect(retryAfterMsOf(a, now)).toBeUndefined();
   });
 
   it('returns undefined without a hint', () => {

@@ -57,10 +57,8 @@ export function retryAfterMsOf(error: unknown, nowMs: number): number | undefine
     const fromHeaders =
       headerValue(current.headers) ??
       (isBag(current.response) ? headerValue(current.response.headers) : undefined);
-    if (fromHeaders !== undefined) {
-      const parsed = parseRetryAfter(fromHeaders, nowMs);
-      if (parsed !== undefined) return parsed;
-    }
+    const parsed = parseRetryAfter(fromHeaders, nowMs);
+    if (parsed !== undefined) return parsed;
     current = current.cause;
   }
   return undefined;

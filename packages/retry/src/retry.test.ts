@@ -101,6 +101,57 @@ describe('retry', () => {
     expect(fn).toHaveBeenCalledTimes(3);
   });
 
+  it('measures maxElapsedMs on a clock that does not start at zero', async () => {
+    const clock = createVirtualClock({ now: Date.parse('2026-11-25T12:00:00Z') });
+    const onGiveUp = vi.fn();
+    const { fn } = failing([unavailable(), unavailable(), unavailable(), unavailable()], 'x');
+    const result = retry(fn, {
+      clock,
+      jitter: 'none',
+      maxAttempts: 10,
+      maxElapsedMs: 5_000,
+      onGiveUp,
+    });
+    await clock.runAll(result);
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    expect(error).toMatchObject({ reason: 'maxElapsed', attempts: 3, elapsedMs: 3_000 });
+    expect(onGiveUp).toHaveBeenCalledWith(expect.objectContaining({ elapsedMs: 3_000 }));
+  });
+
+  it('counts elapsedMs from the first failure on the plain path, which skips the clock at the call', async () => {
+    const clock = createVirtualClock();
+    const policy = createRetryPolicy({ clock, maxAttempts: 2, jitter: 'none', baseDelayMs: 100 });
+    const result = policy.execute(async () => {
+      await clock.sleep(5_000);
+      throw unavailable();
+    });
+    await clock.runAll(result);
+    const error = (await result.catch((e: unknown) => e)) as RetryError;
+    // The first attempt's 5 s are not counted: a 100 ms wait, then the second 5 s attempt.
+    expect(error.elapsedMs).toBe(5_100);
+  });
+
+  it.each(['onRetry', 'onGiveUp', 'onSuccess'])(
+    'counts elapsedMs from the call when %s is set',
+    async (hook) => {
+      const clock = createVirtualClock();
+      const policy = createRetryPolicy({
+        clock,
+        maxAttempts: 2,
+        jitter: 'none',
+        baseDelayMs: 100,
+        [hook]: () => {},
+      });
+      const result = policy.execute(async () => {
+        await clock.sleep(5_000);
+        throw unavailable();
+      });
+      await clock.runAll(result);
+      const error = (await result.catch((e: unknown) => e)) as RetryError;
+      expect(error.elapsedMs).toBe(10_100);
+    },
+  );
+
   it('gives up rather than start a wait that would pass maxElapsedMs', async () => {
     const clock = createVirtualClock();
     const { fn } = failing([unavailable(), unavailable(), unavailable(), unavailable()], 'x');
@@ -119,12 +170,14 @@ describe('retry', () => {
     const fn = vi.fn(async () => {
       throw unavailable();
     });
+    const onGiveUp = vi.fn();
     const result = retry(fn, {
       clock,
       baseDelayMs: 10_000,
       maxDelayMs: 10_000,
       jitter: 'none',
       signal: controller.signal,
+      onGiveUp,
     });
     const settled = vi.fn();
     result.then(settled, settled);
@@ -134,6 +187,12 @@ describe('retry', () => {
     const reason = new Error('shutdown');
     controller.abort(reason);
     await expect(result).rejects.toBe(reason);
+    expect(onGiveUp).toHaveBeenCalledWith({
+      attempts: 1,
+      error: reason,
+      reason: 'aborted',
+      elapsedMs: 1_000,
+    });
     expect(clock.now()).toBe(1_000);
     expect(clock.pendingTimers).toBe(0);
     await clock.advance(60_000);
@@ -187,6 +246,94 @@ describe('retry', () => {
     expect(seen?.aborted).toBe(true);
   });
 
+  it("ends with reason 'aborted' when the caller aborts mid-attempt, leaving no listener", async () => {
+    const clock = createVirtualClock();
+    const controller = new AbortController();
+    const onGiveUp = vi.fn();
+    const result = retry(() => new Promise<never>(() => {}), {
+      clock,
+      signal: controller.signal,
+      onGiveUp,
+    });
+    await clock.advance(250);
+    const reason = new Error('user cancelled');
+    controller.abort(reason);
+    await expect(result).rejects.toBe(reason);
+    expect(onGiveUp).toHaveBeenCalledWith({
+      attempts: 1,
+      error: reason,
+      reason: 'aborted',
+      elapsedMs: 250,
+    });
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('leaves no listener on the caller signal after a success or a non-retryable failure', async () => {
+    const controller = new AbortController();
+    const policy = createRetryPolicy({ clock: createVirtualClock() });
+    await expect(policy.execute(async () => 'rows', controller.signal)).resolves.toBe('rows');
+    const bad = new TypeError('row 3 has no game_id');
+    await expect(
+      policy.execute(async () => {
+        throw bad;
+      }, controller.signal),
+    ).rejects.toBe(bad);
+    expect(getEventListeners(controller.signal, 'abort')).toHaveLength(0);
+  });
+
+  it('retries a synchronous throw on a call with a signal', async () => {
+    const clock = createVirtualClock();
+    let calls = 0;
+    const result = retry(
+      () => {
+        if (++calls === 1) throw unavailable();
+        return 'rows';
+      },
+      { clock, signal: new AbortController().signal },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('rows');
+    expect(calls).toBe(2);
+  });
+
+  it.each([
+    ['an untimed', undefined],
+    ['a timed', 5_000],
+  ])(
+    'ends %s call with the abort reason when the clock cannot cut its wait short',
+    async (_kind, attemptTimeoutMs) => {
+      const virtual = createVirtualClock();
+      // A Clock may ignore the signal passed to sleep(): the wait then runs to its end.
+      const clock = {
+        now: virtual.now,
+        setTimeout: virtual.setTimeout,
+        sleep: (ms: number) => virtual.sleep(ms),
+      };
+      const controller = new AbortController();
+      const onGiveUp = vi.fn();
+      const result = retry(
+        async ({ attempt }) => {
+          if (attempt === 1) throw unavailable();
+          return 'rows after the abort';
+        },
+        {
+          clock,
+          jitter: 'none',
+          baseDelayMs: 1_000,
+          ...(attemptTimeoutMs === undefined ? {} : { attemptTimeoutMs }),
+          signal: controller.signal,
+          onGiveUp,
+        },
+      );
+      await virtual.advance(500);
+      const reason = new Error('shutdown');
+      controller.abort(reason);
+      await virtual.runAll(result);
+      await expect(result).rejects.toBe(reason);
+      expect(onGiveUp).toHaveBeenCalledWith(expect.objectContaining({ reason: 'aborted' }));
+    },
+  );
+
   it('times out an attempt, aborting its signal, and retries it', async () => {
     const clock = createVirtualClock();
     const signals: AbortSignal[] = [];
@@ -226,6 +373,60 @@ describe('retry', () => {
     const signal = readLate?.();
     expect(signal?.aborted).toBe(true);
     expect(AttemptTimeoutError.isInstance(signal?.reason)).toBe(true);
+  });
+
+  it('gives a timed attempt one signal, however often it is read', async () => {
+    const clock = createVirtualClock();
+    const seen: AbortSignal[] = [];
+    const result = retry(
+      (context) => {
+        seen.push(context.signal, context.signal);
+        return new Promise<never>(() => {});
+      },
+      { clock, attemptTimeoutMs: 100, maxAttempts: 1 },
+    );
+    await clock.runAll(result);
+    await expect(result).rejects.toThrow('timed out after 100 ms');
+    expect(seen[1]).toBe(seen[0]);
+    expect(seen[0]?.aborted).toBe(true);
+  });
+
+  it('retries a timed attempt that fails before its timeout, with its own error', async () => {
+    const clock = createVirtualClock();
+    const refused = unavailable('refused');
+    const waits: RetryEvent[] = [];
+    const result = retry(
+      async ({ attempt }) => {
+        if (attempt === 1) throw refused;
+        return 'rows';
+      },
+      {
+        clock,
+        attemptTimeoutMs: 1_000,
+        jitter: 'none',
+        baseDelayMs: 100,
+        onRetry: (event) => waits.push(event),
+      },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('rows');
+    expect(waits).toEqual([{ attempt: 1, error: refused, delayMs: 100 }]);
+    expect(clock.now()).toBe(100);
+  });
+
+  it('lets an attempt take its time when attemptTimeoutMs is not set', async () => {
+    const clock = createVirtualClock({ now: Date.parse('2026-11-25T12:00:00Z') });
+    const onSuccess = vi.fn();
+    const result = retry(
+      async () => {
+        await clock.sleep(8_000);
+        return 'rows';
+      },
+      { clock, onSuccess },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('rows');
+    expect(onSuccess).toHaveBeenCalledWith({ attempts: 1, result: 'rows', elapsedMs: 8_000 });
   });
 
   it('aborts a timed attempt at once when the caller aborts', async () => {
@@ -337,20 +538,57 @@ describe('retry', () => {
     expect(custom).toEqual([15, 35]);
   });
 
-  it('rejects with RetryOptionsError when a custom delay function returns nonsense', async () => {
+  it.each([Number.NaN, -1])(
+    'rejects with RetryOptionsError when a custom delay function returns %s',
+    async (delayMs) => {
+      const clock = createVirtualClock();
+      const error = await retry(failing([unavailable()], 1).fn, {
+        clock,
+        backoff: () => delayMs,
+      }).catch((e: unknown) => e);
+      expect(RetryOptionsError.isInstance(error)).toBe(true);
+      expect((error as RetryOptionsError).option).toBe('backoff');
+      expect((error as Error).message).toContain(
+        `"backoff" function must return a finite number of milliseconds >= 0 (got ${delayMs})`,
+      );
+    },
+  );
+
+  it('retries at once when a custom delay function returns 0', async () => {
     const clock = createVirtualClock();
-    const result = retry(failing([unavailable()], 1).fn, { clock, backoff: () => Number.NaN });
-    await expect(result).rejects.toThrow(RetryOptionsError);
-    await expect(result).rejects.toThrow('"backoff" function must return a finite number');
+    const result = retry(failing([unavailable()], 'rows').fn, { clock, backoff: () => 0 });
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('rows');
+    expect(clock.now()).toBe(0);
+  });
+
+  it('draws full jitter from the random option', async () => {
+    const clock = createVirtualClock();
+    const delays: number[] = [];
+    const result = retry(failing([unavailable(), unavailable()], 'rows').fn, {
+      clock,
+      random: () => 0.25,
+      onRetry: ({ delayMs }) => delays.push(delayMs),
+    });
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('rows');
+    expect(delays).toEqual([250, 500]);
   });
 
   it('reports success with the attempt count', async () => {
-    const clock = createVirtualClock();
+    const clock = createVirtualClock({ now: 5_000 });
     const onSuccess = vi.fn();
     const result = retry(failing([unavailable()], 'v').fn, { clock, jitter: 'none', onSuccess });
     await clock.runAll(result);
     await result;
     expect(onSuccess).toHaveBeenCalledWith({ attempts: 2, result: 'v', elapsedMs: 1000 });
+  });
+
+  it('reports a first-attempt success to onSuccess', async () => {
+    const onSuccess = vi.fn();
+    const policy = createRetryPolicy({ clock: createVirtualClock(), onSuccess });
+    await expect(policy.execute(async () => 'rows')).resolves.toBe('rows');
+    expect(onSuccess).toHaveBeenCalledWith({ attempts: 1, result: 'rows', elapsedMs: 0 });
   });
 
   it('catches synchronous throws and plain values', async () => {
@@ -369,7 +607,12 @@ describe('retry', () => {
   });
 
   it('rejects a call without a function', async () => {
-    await expect(retry(undefined as never)).rejects.toThrow('execute() needs a function');
+    const error = await retry(undefined as never).catch((e: unknown) => e);
+    expect(RetryOptionsError.isInstance(error)).toBe(true);
+    expect((error as RetryOptionsError).option).toBe('fn');
+    expect((error as Error).message).toContain(
+      'execute() needs a function to retry (got undefined)',
+    );
   });
 });
 
@@ -575,6 +818,28 @@ describe('wait hints', () => {
     const result = retry(
       async () => {
         if (++calls === 1) throw breakerOpen(3_000);
+        return 'rows';
+      },
+      {
+        clock,
+        baseDelayMs: 5_000,
+        jitter: 'none',
+        maxRetryAfterMs: 1_000,
+        onRetry: ({ delayMs }) => delays.push(delayMs),
+      },
+    );
+    await clock.runAll(result);
+    await expect(result).resolves.toBe('rows');
+    expect(delays).toEqual([5_000]);
+  });
+
+  it('does not give up over a hint equal to the backoff delay', async () => {
+    const clock = createVirtualClock();
+    const delays: number[] = [];
+    let calls = 0;
+    const result = retry(
+      async () => {
+        if (++calls === 1) throw breakerOpen(5_000);
         return 'rows';
       },
       {

@@ -2,10 +2,18 @@ import { createServer, request, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AttemptTimeoutError } from './errors.js';
+import { isPermanentError } from './permanent.js';
 import { isTransientError } from './transient.js';
 
 const shaped = (fields: Record<string, unknown>): Error =>
   Object.assign(new Error('failed'), fields);
+
+/** `error` wrapped in `levels` errors, each the `cause` of the next. */
+const wrapped = (error: unknown, levels: number): unknown =>
+  Array.from({ length: levels }).reduce<unknown>(
+    (cause, _, i) => new Error(`wrapper ${i}`, { cause }),
+    error,
+  );
 
 describe('isTransientError', () => {
   it.each([
@@ -28,6 +36,10 @@ describe('isTransientError', () => {
     ['gRPC name UNAVAILABLE', shaped({ code: 'UNAVAILABLE' })],
     ['gRPC name DEADLINE_EXCEEDED', shaped({ code: 'DEADLINE_EXCEEDED' })],
     ['Google reason backendError', shaped({ errors: [{ reason: 'backendError', message: 'x' }] })],
+    [
+      'Google reason backendError after another reason',
+      shaped({ errors: [{ reason: 'notFound' }, { reason: 'backendError' }] }),
+    ],
     ['Google reason rateLimitExceeded', shaped({ reason: 'rateLimitExceeded' })],
     [
       'Google reason userRateLimitExceeded in response.data',
@@ -60,11 +72,69 @@ describe('isTransientError', () => {
       Object.assign(new Error('aborted'), { name: 'AbortError', cause: shaped({ code: 14 }) }),
     ],
     ['an error that says transient: false', shaped({ transient: false })],
+    ['a status string that is not three digits', shaped({ status: '0503' })],
+    ['a status that is neither a number nor a string', shaped({ status: ['503'] })],
+    ['a plain object without a message', { status: 400 }],
     ['a string', 'ECONNRESET'],
     ['null', null],
     ['undefined', undefined],
   ])('does not retry %s', (_name, error) => {
     expect(isTransientError(error)).toBe(false);
+  });
+
+  it.each([
+    'ECONNRESET',
+    'ETIMEDOUT',
+    'EAI_AGAIN',
+    'ECONNREFUSED',
+    'EPIPE',
+    'ENETUNREACH',
+    'EHOSTUNREACH',
+    'ECONNABORTED',
+    'UND_ERR_SOCKET',
+    'UND_ERR_CONNECT_TIMEOUT',
+    'UND_ERR_HEADERS_TIMEOUT',
+    'UND_ERR_BODY_TIMEOUT',
+  ])('retries network error code %s', (code) => {
+    expect(isTransientError(shaped({ code }))).toBe(true);
+    expect(isPermanentError(shaped({ code }))).toBe(false);
+  });
+
+  it.each([
+    ['DEADLINE_EXCEEDED', 4],
+    ['RESOURCE_EXHAUSTED', 8],
+    ['ABORTED', 10],
+    ['INTERNAL', 13],
+    ['UNAVAILABLE', 14],
+  ] as const)('retries gRPC %s (%i) by name and by number', (name, code) => {
+    expect(isTransientError(shaped({ code: name }))).toBe(true);
+    expect(isTransientError(shaped({ code }))).toBe(true);
+  });
+
+  it.each([408, 429, 500, 502, 503, 504])(
+    'retries HTTP %i from status, statusCode, code and response',
+    (status) => {
+      expect(isTransientError(shaped({ status }))).toBe(true);
+      expect(isTransientError(shaped({ statusCode: status }))).toBe(true);
+      expect(isTransientError(shaped({ code: String(status) }))).toBe(true);
+      expect(isTransientError(shaped({ response: { status } }))).toBe(true);
+      expect(isTransientError(shaped({ response: { data: { error: { code: status } } } }))).toBe(
+        true,
+      );
+    },
+  );
+
+  it.each(['backendError', 'rateLimitExceeded', 'userRateLimitExceeded'])(
+    'retries Google API reason %s, alone or in an errors list',
+    (reason) => {
+      expect(isTransientError(shaped({ reason }))).toBe(true);
+      expect(isTransientError(shaped({ errors: [{ reason }] }))).toBe(true);
+    },
+  );
+
+  it('follows cause 5 levels deep and no further', () => {
+    expect(isTransientError(wrapped(shaped({ code: 'ECONNRESET' }), 5))).toBe(true);
+    expect(isTransientError(wrapped(shaped({ code: 'ECONNRESET' }), 6))).toBe(false);
   });
 
   it('stops following a cause cycle', () => {

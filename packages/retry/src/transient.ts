@@ -78,7 +78,7 @@ export function isTransientOne(error: Bag): boolean {
   if (error.name === 'TimeoutError') return true;
   if (isTransientCode(error.code)) return true;
   if (isTransientStatus(error.status) || isTransientStatus(error.statusCode)) return true;
-  if (typeof error.reason === 'string' && transientGoogleReasons.has(error.reason)) return true;
+  if (transientGoogleReasons.has(error.reason as string)) return true;
   if (hasTransientReason(error.errors)) return true;
   const response = error.response;
   if (isBag(response)) {
