@@ -1,0 +1,14 @@
+export { calendarDate, correlationId, phaseNumber, processorName } from './fields.js';
+export type { GradingTrigger } from './grading-trigger.js';
+export { gradingTriggerSchema } from './grading-trigger.js';
+export type { PhaseCompletion } from './phase-completion.js';
+export { phaseCompletionSchema } from './phase-completion.js';
+export type { PhaseTrigger } from './phase-trigger.js';
+export { phaseTriggerSchema } from './phase-trigger.js';
+export type { PredictionRequest, PropMarket } from './prediction-request.js';
+export { predictionRequestSchema, propLineSchema, propMarkets } from './prediction-request.js';
+export type { Prediction, PredictionResult } from './prediction-result.js';
+export { predictionResultSchema, predictionSchema } from './prediction-result.js';
+export * from './scraper-completion.js';
+export type { TopicName } from './topics.js';
+export { topics } from './topics.js';
