@@ -3,7 +3,7 @@ import { catchError, createRecordingLogger, createVirtualClock } from '@pipewell
 import { createRetryPolicy } from '@pipewell/retry';
 import { describe, expect, it, vi } from 'vitest';
 import { createCircuitBreaker } from './breaker.js';
-import { BreakerClosedError, CircuitOpenError } from './errors.js';
+import { BreakerClosedError, BreakerConfigError, CircuitOpenError } from './errors.js';
 import type { BreakerEvents } from './events.js';
 import { createMemoryBreakerStore } from './memory-store.js';
 import type { BreakerStateStore } from './store-port.js';
@@ -708,5 +708,410 @@ describe('CircuitOpenError.cause', () => {
     const refused = (await breaker.execute(ok).catch((e: unknown) => e)) as Error;
     expect(CircuitOpenError.isInstance(refused)).toBe(true);
     expect('cause' in refused).toBe(false);
+  });
+});
+
+function optionError(make: () => unknown): BreakerConfigError {
+  try {
+    make();
+  } catch (error) {
+    if (BreakerConfigError.isInstance(error)) return error;
+    throw error;
+  }
+  throw new Error('expected a BreakerConfigError');
+}
+
+describe('createCircuitBreaker: wiring options', () => {
+  const noop = (): void => {};
+
+  it('refuses an empty or non-string instanceId, naming it', () => {
+    for (const instanceId of ['', 5 as never]) {
+      const error = optionError(() => createCircuitBreaker({ name: 'a', instanceId, env: {} }));
+      expect(error.option).toBe('instanceId');
+      expect(error.message).toBe(
+        '@pipewell/circuit-breaker: option "instanceId" must be a non-empty string',
+      );
+    }
+  });
+
+  it('makes up an instanceId from the process id and a random part', () => {
+    const a = createCircuitBreaker({ name: 'a', env: {} });
+    const b = createCircuitBreaker({ name: 'a', env: {} });
+    expect(a.instanceId).toMatch(new RegExp(`^${process.pid}-[0-9a-f]{8}$`));
+    expect(b.instanceId).not.toBe(a.instanceId);
+    expect(createCircuitBreaker({ name: 'a', instanceId: 'pod-7', env: {} }).instanceId).toBe(
+      'pod-7',
+    );
+  });
+
+  it('refuses an isFailure that is not a function, naming it', () => {
+    expect(
+      optionError(() => createCircuitBreaker({ name: 'a', isFailure: 3 as never, env: {} })).option,
+    ).toBe('isFailure');
+  });
+
+  it('refuses anything but a logger object with warn and error methods, naming it', () => {
+    const loggerLike = Object.assign(noop, { warn: noop, error: noop });
+    for (const logger of [null, loggerLike, { warn: noop }, { error: noop }]) {
+      const error = optionError(() =>
+        createCircuitBreaker({ name: 'a', logger: logger as never, env: {} }),
+      );
+      expect(error.option).toBe('logger');
+    }
+    expect(
+      createCircuitBreaker({ name: 'a', logger: { warn: noop, error: noop } as never, env: {} })
+        .name,
+    ).toBe('a');
+  });
+
+  it('refuses a store that lacks any of the three methods, naming it', () => {
+    const store = createMemoryBreakerStore();
+    const methods = {
+      get: store.get,
+      compareAndSet: store.compareAndSet,
+      recordOutcome: store.recordOutcome,
+    };
+    for (const missing of ['get', 'compareAndSet', 'recordOutcome'] as const) {
+      const { [missing]: _, ...partial } = methods;
+      const error = optionError(() =>
+        createCircuitBreaker({ name: 'a', store: partial as never, env: {} }),
+      );
+      expect(error.option).toBe('store');
+    }
+  });
+
+  it('refuses a missing options object, naming "options"', () => {
+    for (const options of [null, 'bigquery']) {
+      const error = optionError(() => createCircuitBreaker(options as never));
+      expect(error.option).toBe('options');
+      expect(error.message).toBe(
+        '@pipewell/circuit-breaker: createCircuitBreaker needs an options object with a name',
+      );
+    }
+  });
+
+  it('reads overrides from the env it is given', () => {
+    const breaker = createCircuitBreaker({
+      name: 'bigquery',
+      env: { CIRCUIT_BREAKER_BIGQUERY_THRESHOLD: '2' },
+    });
+    expect(breaker.config.failureThreshold).toBe(2);
+  });
+});
+
+describe('createCircuitBreaker: errors that are not ordinary', () => {
+  it('counts a rejection with null or undefined as a failure, without blaming isFailure', async () => {
+    const logger = createRecordingLogger();
+    const breaker = createCircuitBreaker({ name: 'odd', failureThreshold: 2, logger, env: {} });
+    await expect(breaker.execute(() => Promise.reject(null))).rejects.toBeNull();
+    await expect(breaker.execute(() => Promise.reject(undefined))).rejects.toBeUndefined();
+    expect(breaker.state).toBe('open');
+    expect(logger.entries).toEqual([]);
+  });
+
+  it('counts a call as failed when isFailure throws, and logs the throw', async () => {
+    const logger = createRecordingLogger();
+    const broken = new Error('isFailure broke');
+    const breaker = createCircuitBreaker({
+      name: 'judge',
+      failureThreshold: 1,
+      isFailure: () => {
+        throw broken;
+      },
+      logger,
+      env: {},
+    });
+    await expect(breaker.execute(boom)).rejects.toThrow('backend down');
+    expect(breaker.state).toBe('open');
+    expect(logger.entries).toEqual([
+      {
+        level: 'error',
+        fields: { err: broken, breaker: 'judge' },
+        msg: 'circuit-breaker: isFailure threw; the call counts as a failure',
+      },
+    ]);
+  });
+});
+
+describe('createCircuitBreaker: the context a call receives', () => {
+  it('has a live, never-aborted signal when the caller gave none, fresh for each call', async () => {
+    const breaker = createCircuitBreaker({ name: 'ctx', env: {} });
+    const first = await breaker.execute(({ signal }) => signal);
+    const second = await breaker.execute(({ signal }) => signal);
+    expect(first).toBeInstanceOf(AbortSignal);
+    expect(first.aborted).toBe(false);
+    expect(second).not.toBe(first);
+  });
+});
+
+describe('createCircuitBreaker: slow calls', () => {
+  it('counts a call that takes exactly slowCallMs as slow, and one a millisecond faster as not', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'edge',
+      clock,
+      failureThreshold: 1,
+      slowCallMs: 1_000,
+      env: {},
+    });
+    const successes: unknown[] = [];
+    breaker.on('success', (event) => successes.push(event));
+    const taking = async (ms: number) => {
+      const call = breaker.execute(() => clock.sleep(ms).then(() => ms));
+      await clock.advance(ms);
+      return call;
+    };
+    await expect(taking(999)).resolves.toBe(999);
+    expect(breaker.state).toBe('closed');
+    await expect(taking(1_000)).resolves.toBe(1_000);
+    expect(breaker.state).toBe('open');
+    expect(successes).toEqual([
+      { name: 'edge', durationMs: 999, slow: false },
+      { name: 'edge', durationMs: 1_000, slow: true },
+    ]);
+    const refused = await catchError(breaker.execute(ok), CircuitOpenError);
+    expect((refused.cause as Error).message).toBe(
+      'Circuit "edge": a call took 1000 ms, at least slowCallMs (1000 ms)',
+    );
+  });
+
+  it('reports how long a failed call took', async () => {
+    const clock = createVirtualClock({ now: 50_000 });
+    const breaker = createCircuitBreaker({ name: 'timed', clock, slowCallMs: 1_000, env: {} });
+    const failures: unknown[] = [];
+    breaker.on('failure', (event) => failures.push(event));
+    const error = new Error('late failure');
+    const call = breaker
+      .execute(() => clock.sleep(300).then(() => Promise.reject(error)))
+      .catch((thrown: unknown) => thrown);
+    await clock.advance(300);
+    expect(await call).toBe(error);
+    expect(failures).toEqual([{ name: 'timed', error, durationMs: 300 }]);
+  });
+});
+
+describe('createCircuitBreaker: event payloads', () => {
+  it('reports each untimed call with its outcome and no duration', async () => {
+    const breaker = createCircuitBreaker({ name: 'plain', env: {} });
+    const seen = recordEvents(breaker);
+    await breaker.execute(ok);
+    const error = new Error('nope');
+    await breaker.execute(() => Promise.reject(error)).catch(() => {});
+    expect(seen).toStrictEqual([
+      ['success', { name: 'plain', durationMs: undefined, slow: false }],
+      ['failure', { name: 'plain', error, durationMs: undefined }],
+    ]);
+  });
+});
+
+describe('createCircuitBreaker: listeners', () => {
+  it('stops calling a listener once it unsubscribes, and keeps calling the others', async () => {
+    const breaker = createCircuitBreaker({ name: 'subs', env: {} });
+    const calls: string[] = [];
+    const offFirst = breaker.on('success', () => calls.push('first'));
+    breaker.on('success', () => calls.push('second'));
+    const offThird = breaker.on('success', () => calls.push('third'));
+    await breaker.execute(ok);
+    offFirst();
+    offFirst(); // a second call changes nothing
+    await breaker.execute(ok);
+    offThird();
+    await breaker.execute(ok);
+    expect(calls).toEqual(['first', 'second', 'third', 'second', 'third', 'second']);
+  });
+
+  it('lets a listener unsubscribe after close()', async () => {
+    const breaker = createCircuitBreaker({ name: 'late-off', env: {} });
+    const off = breaker.on('open', () => {});
+    await breaker.close();
+    expect(off).not.toThrow();
+  });
+
+  it('drops every listener on close()', async () => {
+    const breaker = createCircuitBreaker({ name: 'closing', env: {} });
+    const opened = vi.fn();
+    breaker.on('open', opened);
+    await breaker.close();
+    await breaker.isolate(); // still switches the local state, but nobody listens any more
+    expect(opened).not.toHaveBeenCalled();
+  });
+
+  it('logs nothing for listeners that return a value or a promise that resolves', async () => {
+    const logger = createRecordingLogger();
+    const breaker = createCircuitBreaker({ name: 'quiet', logger, env: {} });
+    breaker.on('success', () => 'a value' as never);
+    breaker.on('success', async () => {});
+    breaker.on('success', () => {});
+    await breaker.execute(ok);
+    await Promise.resolve();
+    expect(logger.entries).toEqual([]);
+  });
+});
+
+describe('createCircuitBreaker: lifecycle', () => {
+  it('[Symbol.asyncDispose]() closes the breaker, as close() does', async () => {
+    const breaker = createCircuitBreaker({ name: 'disposed', env: {} });
+    await breaker[Symbol.asyncDispose]();
+    await expect(breaker.execute(ok)).rejects.toBeInstanceOf(BreakerClosedError);
+  });
+
+  it('sync() has nothing to do without a store', async () => {
+    const breaker = createCircuitBreaker({ name: 'alone', env: {} });
+    await expect(breaker.sync()).resolves.toBeUndefined();
+  });
+});
+
+describe('createCircuitBreaker: operator switches', () => {
+  it('announces an isolation once, and a reset only when it closes something', async () => {
+    const breaker = createCircuitBreaker({ name: 'switches', openTimeoutMs: 500, env: {} });
+    const seen = recordEvents(breaker);
+    await breaker.reset();
+    expect(seen).toEqual([]);
+    await breaker.isolate();
+    await breaker.isolate();
+    const refused = await catchError(breaker.execute(ok), CircuitOpenError);
+    expect(refused).toMatchObject({ state: 'open', retryAfterMs: 500 });
+    await breaker.reset();
+    await breaker.reset();
+    expect(seen.filter(([name]) => name === 'open' || name === 'close')).toEqual([
+      ['open', { name: 'switches', reason: 'isolated', halfOpenAt: null }],
+      ['close', { name: 'switches', reason: 'reset' }],
+    ]);
+  });
+});
+
+describe('createCircuitBreaker: the half-open probe', () => {
+  it('refuses other calls while the probe runs, as half-open and for a second', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'busy',
+      clock,
+      failureThreshold: 1,
+      openTimeoutMs: 100,
+      env: {},
+    });
+    await fail(breaker, 1);
+    await clock.advance(100);
+    const seen = recordEvents(breaker);
+    void breaker.execute(() => new Promise<never>(() => {}));
+    expect(seen).toEqual([['halfOpen', { name: 'busy' }]]);
+    seen.length = 0;
+    const refused = await catchError(breaker.execute(ok), CircuitOpenError);
+    expect(refused).toMatchObject({ state: 'half-open', retryAfterMs: 1_000 });
+    expect(seen).toEqual([['rejected', { name: 'busy', retryAfterMs: 1_000, state: 'half-open' }]]);
+  });
+
+  it('gives a trial slot back when the caller aborts it, so the next call becomes the trial', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'abort-trial',
+      clock,
+      failureThreshold: 1,
+      openTimeoutMs: 100,
+      env: {},
+    });
+    await fail(breaker, 1);
+    await clock.advance(100);
+    const controller = new AbortController();
+    const trial = breaker.execute(
+      ({ signal }) =>
+        new Promise<never>((_, reject) =>
+          signal.addEventListener('abort', () => reject(signal.reason)),
+        ),
+      controller.signal,
+    );
+    controller.abort(new Error('caller gave up'));
+    await expect(trial).rejects.toThrow('caller gave up');
+    expect(breaker.state).toBe('half-open');
+    await expect(breaker.execute(ok)).resolves.toBe('ok');
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('decides a lapsed probe at the next call, when the lease timer has not run yet', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'due',
+      clock,
+      failureThreshold: 1,
+      openTimeoutMs: 1_000,
+      probeLeaseMs: 5_000,
+      env: {},
+    });
+    await fail(breaker, 1);
+    await clock.advance(1_000);
+    // A timer due at the same instant as the lease, but queued first: a busy event loop.
+    let late: Promise<unknown> | undefined;
+    clock.setTimeout(() => {
+      late = breaker.execute(ok).catch((error: unknown) => error);
+    }, 5_000);
+    void breaker.execute(() => new Promise<never>(() => {}));
+    await clock.advance(5_000);
+    // The hung probe counted as failed: the call was refused as open, not as a busy probe.
+    expect(await late).toMatchObject({ state: 'open', retryAfterMs: 1_000 });
+  });
+});
+
+describe('createCircuitBreaker: periods and their counts', () => {
+  it('counts failures afresh once it has recovered', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'afresh',
+      clock,
+      failureThreshold: 3,
+      openTimeoutMs: 100,
+      env: {},
+    });
+    await fail(breaker, 3);
+    await clock.advance(100);
+    await breaker.execute(ok);
+    expect(breaker.state).toBe('closed');
+    await fail(breaker, 2);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('reset() forgets the failures counted so far', async () => {
+    const breaker = createCircuitBreaker({ name: 'forget', failureThreshold: 3, env: {} });
+    await fail(breaker, 2);
+    await breaker.reset();
+    await fail(breaker, 2);
+    expect(breaker.state).toBe('closed');
+  });
+
+  it('a late success from an earlier closed period does not reset the failures counted since', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'late-success',
+      clock,
+      failureThreshold: 2,
+      openTimeoutMs: 100,
+      env: {},
+    });
+    const early = deferred<string>();
+    const earlyCall = breaker.execute(() => early.promise);
+    await fail(breaker, 2);
+    await clock.advance(100);
+    await breaker.execute(ok); // closed again: a new period
+    await fail(breaker, 1);
+    early.resolve('late');
+    await expect(earlyCall).resolves.toBe('late');
+    await fail(breaker, 1);
+    expect(breaker.state).toBe('open');
+  });
+
+  it('close() during a half-open probe leaves no timer behind', async () => {
+    const clock = createVirtualClock();
+    const breaker = createCircuitBreaker({
+      name: 'closing-probe',
+      clock,
+      failureThreshold: 1,
+      openTimeoutMs: 100,
+      env: {},
+    });
+    await fail(breaker, 1);
+    await clock.advance(100);
+    void breaker.execute(() => new Promise<never>(() => {}));
+    expect(clock.pendingTimers).toBe(1);
+    await breaker.close();
+    expect(clock.pendingTimers).toBe(0);
   });
 });

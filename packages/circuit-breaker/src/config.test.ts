@@ -253,3 +253,167 @@ describe('the default environment', () => {
     await breaker.close();
   });
 });
+
+describe('breakerConfigFromEnv: what each refusal says', () => {
+  it("quotes the schema's own complaint and the value it got", () => {
+    expect(
+      configError(() => breakerConfigFromEnv({ name: 'x', openTimeoutMs: -1, env: {} })).message,
+    ).toBe(
+      '@pipewell/circuit-breaker: option "openTimeoutMs" is invalid: Too small: expected number to be >0 (got -1)',
+    );
+    expect(
+      configError(() => breakerConfigFromEnv({ name: 'x', policy: 'random' as never, env: {} }))
+        .message,
+    ).toBe(
+      '@pipewell/circuit-breaker: option "policy" is invalid: Invalid option: expected one of "consecutive"|"countWindow"|"timeWindow" (got "random")',
+    );
+  });
+
+  it('refuses a value it cannot print as JSON (a bigint) with a BreakerConfigError too', () => {
+    const error = configError(() =>
+      breakerConfigFromEnv({ name: 'x', openTimeoutMs: 5n as never, env: {} }),
+    );
+    expect(error.option).toBe('openTimeoutMs');
+    expect(error.message).toContain('expected number, received bigint (got 5)');
+  });
+
+  it('reads a blank variable as no number, not as 0', () => {
+    const error = configError(() =>
+      breakerConfigFromEnv({ name: 'x', env: { CIRCUIT_BREAKER_TIMEOUT_MINUTES: '   ' } }),
+    );
+    expect(error.option).toBe('CIRCUIT_BREAKER_TIMEOUT_MINUTES');
+    expect(error.message).toBe(
+      '@pipewell/circuit-breaker: environment variable CIRCUIT_BREAKER_TIMEOUT_MINUTES must be a number (got "   ")',
+    );
+  });
+
+  it('refuses a name that is not a string, naming "name"', () => {
+    const error = configError(() => breakerConfigFromEnv({ name: 5 as never, env: {} }));
+    expect(error.option).toBe('name');
+    expect(error.message).toBe(
+      '@pipewell/circuit-breaker: a breaker needs a name with letters or digits (got 5)',
+    );
+  });
+
+  it('says what a missing options object, bad env or bad positional settings should be', () => {
+    expect(configError(() => breakerConfigFromEnv(null as never)).message).toBe(
+      '@pipewell/circuit-breaker: breakerConfigFromEnv needs an options object with a name',
+    );
+    expect(configError(() => breakerConfigFromEnv({ name: 'x', env: 'no' } as never)).message).toBe(
+      '@pipewell/circuit-breaker: option "env" must be an object of variables',
+    );
+    expect(configError(() => breakerConfigFromEnv('x', 5 as never, {})).message).toBe(
+      '@pipewell/circuit-breaker: breaker settings must be an object',
+    );
+  });
+
+  it('takes the positional form with a name alone', () => {
+    expect(breakerConfigFromEnv('x', undefined, {}).config.failureThreshold).toBe(5);
+  });
+
+  it('accepts every value of each choice setting, the defaults included', () => {
+    for (const policy of ['consecutive', 'countWindow', 'timeWindow'] as const) {
+      expect(breakerConfigFromEnv({ name: 'x', policy, env: {} }).config.policy).toBe(policy);
+    }
+    for (const failureScope of ['instance', 'fleet'] as const) {
+      expect(breakerConfigFromEnv({ name: 'x', failureScope, env: {} }).config.failureScope).toBe(
+        failureScope,
+      );
+    }
+  });
+});
+
+describe('breakerConfigFromEnv: the countWindow bound', () => {
+  it('lets failureThreshold equal windowSize, and ignores windowSize for other policies', () => {
+    expect(
+      breakerConfigFromEnv({
+        name: 'x',
+        policy: 'countWindow',
+        failureThreshold: 10,
+        windowSize: 10,
+        env: {},
+      }).config.failureThreshold,
+    ).toBe(10);
+    expect(
+      breakerConfigFromEnv({ name: 'x', failureThreshold: 20, windowSize: 10, env: {} }).config
+        .failureThreshold,
+    ).toBe(20);
+  });
+
+  it('names the option, or the variable, that set failureThreshold too high', () => {
+    const fromCode = configError(() =>
+      breakerConfigFromEnv({
+        name: 'x',
+        policy: 'countWindow',
+        failureThreshold: 11,
+        windowSize: 10,
+        env: {},
+      }),
+    );
+    expect(fromCode.option).toBe('failureThreshold');
+    expect(fromCode.message).toBe(
+      '@pipewell/circuit-breaker: failureThreshold: failureThreshold (11) cannot exceed windowSize (10) with the countWindow policy: the breaker could never open',
+    );
+    const fromEnv = configError(() =>
+      breakerConfigFromEnv({
+        name: 'x',
+        policy: 'countWindow',
+        windowSize: 10,
+        env: { CIRCUIT_BREAKER_X_THRESHOLD: '11' },
+      }),
+    );
+    expect(fromEnv.option).toBe('CIRCUIT_BREAKER_X_THRESHOLD');
+  });
+});
+
+describe('breakerConfigFromEnv: where successThreshold came from', () => {
+  it('is its own source when set, else the source of halfOpenMaxCalls it defaults to', () => {
+    const set = breakerConfigFromEnv({
+      name: 'x',
+      successThreshold: 1,
+      env: { CIRCUIT_BREAKER_HALF_OPEN_MAX_CALLS: '2' },
+    });
+    expect(set.config).toMatchObject({ halfOpenMaxCalls: 2, successThreshold: 1 });
+    expect(set.sources.successThreshold).toEqual({ from: 'defaults' });
+
+    const defaulted = breakerConfigFromEnv({
+      name: 'x',
+      env: { CIRCUIT_BREAKER_X_HALF_OPEN_MAX_CALLS: '3' },
+    });
+    expect(defaulted.config.successThreshold).toBe(3);
+    expect(defaulted.sources.successThreshold).toEqual({
+      from: 'env',
+      variable: 'CIRCUIT_BREAKER_X_HALF_OPEN_MAX_CALLS',
+    });
+    expect(breakerConfigFromEnv({ name: 'x', env: {} }).sources.successThreshold).toEqual({
+      from: 'built-in',
+    });
+  });
+});
+
+describe('breakerConfigFromEnv: settings that contradict each other, set in code', () => {
+  it('names the option in code: successThreshold above halfOpenMaxCalls, fleet counting without consecutive', () => {
+    const success = configError(() =>
+      breakerConfigFromEnv({ name: 'x', halfOpenMaxCalls: 2, successThreshold: 3, env: {} }),
+    );
+    expect(success.option).toBe('successThreshold');
+    expect(success.message).toBe(
+      '@pipewell/circuit-breaker: successThreshold: successThreshold (3) cannot exceed halfOpenMaxCalls (2): the breaker could never close',
+    );
+    const scope = configError(() =>
+      breakerConfigFromEnv({ name: 'x', failureScope: 'fleet', policy: 'countWindow', env: {} }),
+    );
+    expect(scope.option).toBe('failureScope');
+  });
+});
+
+describe('breakerEnvVariables: the name part', () => {
+  it('turns every run of separators into one underscore', () => {
+    expect(breakerEnvVariables('bigquery--loads').failureThreshold[0]).toBe(
+      'CIRCUIT_BREAKER_BIGQUERY_LOADS_THRESHOLD',
+    );
+    expect(breakerEnvVariables('-_big query_-').failureThreshold[0]).toBe(
+      'CIRCUIT_BREAKER_BIG_QUERY_THRESHOLD',
+    );
+  });
+});

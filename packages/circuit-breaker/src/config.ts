@@ -221,9 +221,8 @@ function numberFrom(kind: 'whole' | 'number', scale: number): EnvParser {
 
 /** How a setting's variable is read, from the setting's type in the schema. */
 function envParser(key: Key): EnvParser {
-  const field = breakerConfigSchema.shape[key];
-  const inner: z.ZodType =
-    field instanceof z.ZodDefault || field instanceof z.ZodOptional ? field.unwrap() : field;
+  // Every setting has a default or is optional: the type to parse is the one inside.
+  const inner: z.ZodType = breakerConfigSchema.shape[key].unwrap();
   if (inner instanceof z.ZodNumber) {
     return numberFrom(
       inner.format === 'safeint' ? 'whole' : 'number',
@@ -356,18 +355,19 @@ function resolve(
 
   const parsed = breakerConfigSchema.safeParse(merged);
   if (!parsed.success) {
-    const issue = parsed.error.issues[0];
-    const key = String(issue?.path[0] ?? '');
-    if (issue?.code === 'unrecognized_keys') {
-      const unknown = (issue as { keys?: string[] }).keys?.[0] ?? key;
+    // A failed parse has at least one issue; the first names the option or variable.
+    const issue = parsed.error.issues[0] as z.core.$ZodIssue;
+    if (issue.code === 'unrecognized_keys') {
+      const unknown = issue.keys[0] as string;
       throw new BreakerConfigError(unknown, `unknown breaker option ${JSON.stringify(unknown)}`);
     }
-    const from = sources[key as Key];
-    const where =
-      from?.variable !== undefined ? `environment variable ${from.variable}` : `option "${key}"`;
+    // Every other issue is about one setting of the schema.
+    const key = issue.path[0] as Key;
+    const { variable } = sources[key];
+    const where = variable !== undefined ? `environment variable ${variable}` : `option "${key}"`;
     throw new BreakerConfigError(
-      from?.variable ?? key,
-      `${where} is invalid: ${issue?.message ?? 'bad value'} (got ${describeValue(merged[key])})`,
+      variable ?? key,
+      `${where} is invalid: ${issue.message} (got ${describeValue(merged[key])})`,
     );
   }
   const value = parsed.data;
@@ -400,7 +400,7 @@ function resolve(
       `${option}: failureScope "fleet" already counts every instance's failures; minInstances must be 1 (got ${value.minInstances})`,
     );
   }
-  if (sources.successThreshold.from === 'built-in' && value.successThreshold === undefined) {
+  if (sources.successThreshold.from === 'built-in') {
     sources.successThreshold = {
       from: sources.halfOpenMaxCalls.from,
       ...(sources.halfOpenMaxCalls.variable ? { variable: sources.halfOpenMaxCalls.variable } : {}),

@@ -158,11 +158,12 @@ export function takeLease(
 export type Adoption =
   | { readonly kind: 'keep' }
   | { readonly kind: 'close'; readonly reason: 'fleet' | 'reset' }
-  | { readonly kind: 'isolate'; readonly period: number }
+  | { readonly kind: 'isolate' }
   /** Open (or stay open) in the fleet's period until `halfOpenAt`. */
   | { readonly kind: 'follow'; readonly period: number; readonly halfOpenAt: number };
 
 const keep: Adoption = { kind: 'keep' };
+const isolate: Adoption = { kind: 'isolate' };
 
 /**
  * Follow the fleet's record from local phase `phase`. A closed record closes what the fleet had
@@ -185,7 +186,7 @@ export function adoption(
       return keep;
     case 'open':
       if (record.isolated) {
-        return phase.kind === 'isolated' ? keep : { kind: 'isolate', period: record.period };
+        return phase.kind === 'isolated' ? keep : isolate;
       }
       return {
         kind: 'follow',

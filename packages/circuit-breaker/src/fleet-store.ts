@@ -9,11 +9,13 @@ import type { BreakerStateStore } from './store-port.js';
 /** How many compare-and-sets a fleet write tries before it gives up until the next sync. */
 export const CAS_ATTEMPTS = 5;
 
-/** How a compare-and-set write ended, with the record in force afterwards. */
-export interface WriteResult {
-  readonly kind: 'wrote' | 'unchanged' | 'contended';
-  readonly record: BreakerRecord;
-}
+/**
+ * How a compare-and-set write ended: with the record in force afterwards, or lost to other
+ * writers every time.
+ */
+export type WriteResult =
+  | { readonly kind: 'wrote' | 'unchanged'; readonly record: BreakerRecord }
+  | { readonly kind: 'contended' };
 
 /**
  * One breaker's link to its store: every store call goes through here, so the newest record
@@ -108,7 +110,7 @@ export class StoreLink {
       if (await this.compareAndSet(current.version, next)) return { kind: 'wrote', record: next };
       record = await this.read();
     }
-    return { kind: 'contended', record: record ?? emptyRecord(clock.now(), instanceId) };
+    return { kind: 'contended' };
   }
 
   /** Report a fleet write that lost every compare-and-set; it is retried on the next sync. */

@@ -53,10 +53,9 @@ export class Fleet implements FleetPort {
     this.#fleetCounting = runtime.config.failureScope === 'fleet';
     // Learn the fleet's state (and open period) before this instance's first trip.
     this.#link.background(this.#syncOnce());
-    this.#syncLoop = every(runtime.clock, runtime.config.syncIntervalMs, () => this.#syncTick(), {
-      // Store faults were reported as storeError when they happened; nothing is left to say.
-      onError: () => {},
-    });
+    // A failed tick is dropped (no onError, no logger): its store fault was reported as
+    // storeError when it happened.
+    this.#syncLoop = every(runtime.clock, runtime.config.syncIntervalMs, () => this.#syncTick());
   }
 
   knownPeriod(): number {
@@ -125,7 +124,7 @@ export class Fleet implements FleetPort {
         local.closeFromFleet(next.reason);
         return;
       case 'isolate':
-        local.isolateFromFleet(next.period);
+        local.isolateFromFleet();
         return;
       case 'follow':
         local.followFleet(next.period, next.halfOpenAt, opened);

@@ -41,8 +41,8 @@ export function createMemoryBreakerStore(): MemoryBreakerStore {
   return {
     async get(name) {
       check();
-      const record = records.get(name);
-      return record === undefined ? undefined : clone(record);
+      // A copy; an unknown name copies to undefined: no record.
+      return structuredClone(records.get(name));
     },
     async compareAndSet(name, expectedVersion, next) {
       check();

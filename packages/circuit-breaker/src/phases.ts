@@ -51,7 +51,6 @@ export interface HalfOpenPhase {
 /** Isolated by an operator: open until `reset()`. */
 export interface IsolatedPhase {
   readonly kind: 'isolated';
-  readonly period: number;
 }
 
 /** The local state: one of four phases, each with only the fields that phase has. */

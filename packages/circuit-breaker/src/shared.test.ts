@@ -499,10 +499,13 @@ describe('a late write cannot overturn a newer verdict', () => {
     const closed = inner.snapshot().bigquery;
     expect(closed).toMatchObject({ state: 'closed', period: 1 });
 
+    const closes: unknown[] = [];
+    a.on('close', (event) => closes.push(event));
     slow.resume(); // a's trip, seen in period 0, reaches the store now
     await settle(clock);
     expect(inner.snapshot().bigquery).toEqual(closed);
     expect(a.state).toBe('closed');
+    expect(closes).toEqual([{ name: 'bigquery', reason: 'fleet' }]);
     await Promise.all([a.close(), b.close()]);
   });
 

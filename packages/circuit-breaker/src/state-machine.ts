@@ -213,9 +213,9 @@ export class StateMachine {
     durationMs: number | undefined,
   ): void {
     if (signal?.aborted || !this.#counts(error)) {
-      // Not the service's fault: neither success nor failure. A trial gives its slot back, but
-      // only to the half-open period it started in.
-      if (phase.kind === 'half-open' && this.#phase === phase) phase.started--;
+      // Not the service's fault: neither success nor failure. A trial gives its slot back to the
+      // half-open period it started in (a later period keeps its own count).
+      if (phase.kind === 'half-open') phase.started--;
       return;
     }
     this.#settle(phase, true, error);
@@ -312,10 +312,10 @@ export class StateMachine {
    * The lease ran out before the half-open period decided. A trial still running (hung) makes
    * the probe count as failed. With none running (every trial succeeded, but too few calls came
    * for `successThreshold`), the lease is let go without a verdict: the next call probes afresh,
-   * here or, in a fleet, on whichever instance takes the lapsed lease.
+   * here or, in a fleet, on whichever instance takes the lapsed lease. Only ever called for the
+   * current period of a live breaker: leaving half-open, and `dispose()`, clear the lease timer.
    */
   #expireProbe(phase: HalfOpenPhase): void {
-    if (this.#disposed || this.#phase !== phase) return;
     if (phase.started === phase.successes) {
       const { scope, period, leaseExpiresAt: halfOpenAt, cause } = phase;
       this.#enter({ kind: 'open', scope, period, halfOpenAt, cause, acquiring: false });
@@ -417,10 +417,9 @@ export class StateMachine {
     this.#runtime.events.emit('close', { name: this.#runtime.name, reason });
   }
 
-  /** An operator isolated the fleet in `period`. */
-  isolateFromFleet(period: number): void {
-    if (this.#phase.kind === 'isolated') return;
-    this.#enter({ kind: 'isolated', period });
+  /** An operator isolated the fleet (the caller has checked this instance is not isolated yet). */
+  isolateFromFleet(): void {
+    this.#enter({ kind: 'isolated' });
     this.#emitOpen('isolated', Number.POSITIVE_INFINITY);
   }
 
@@ -450,17 +449,17 @@ export class StateMachine {
     if (news) this.#emitOpen(opened?.reason ?? 'fleet', halfOpenAt);
   }
 
-  /** The fleet opened on this instance's trip `phase`; its event went out at the trip. */
+  /**
+   * The fleet opened on this instance's trip `phase`, still the current phase (the caller checked);
+   * its event went out at the trip.
+   */
   tripPublished(phase: OpenPhase): void {
-    if (this.#phase === phase) this.#phase = { ...phase, scope: 'fleet' };
+    this.#phase = { ...phase, scope: 'fleet' };
   }
 
   /** Operator switch: open fleet-wide until `reset()`. Local state changes at once. */
   async isolate(): Promise<void> {
-    const phase: IsolatedPhase = {
-      kind: 'isolated',
-      period: (this.fleet?.knownPeriod() ?? 0) + 1,
-    };
+    const phase: IsolatedPhase = { kind: 'isolated' };
     const previous = this.#enter(phase);
     // Started before the event, so a listener's own reset() comes after it and wins.
     const write = this.fleet?.operator('isolate', () => this.#phase === phase);

@@ -21,6 +21,21 @@ describe('createMemoryBreakerStore', () => {
     expect(store.snapshot()).toEqual({ a: { ...written, trips: { i: 1 } } });
   });
 
+  it('hands out a copy on every read', async () => {
+    const store = createMemoryBreakerStore();
+    await store.recordOutcome('a', {
+      kind: 'trip',
+      instanceId: 'i',
+      at: 1,
+      windowMs: 10,
+      period: 0,
+    });
+    const read = await store.get('a');
+    (read?.trips as Record<string, number>).i = 999;
+    expect((await store.get('a'))?.trips).toEqual({ i: 1 });
+    await expect(store.get('unknown')).resolves.toBeUndefined();
+  });
+
   it('fails every call while the deprecated failWith is set', async () => {
     const store = createMemoryBreakerStore();
     store.failWith(new Error('unavailable'));
