@@ -29,7 +29,14 @@ const posix = (path) => path.split(sep).join('/');
 const rel = (path) => posix(relative(root, path)) || '.';
 
 // Generated or third-party trees whose READMEs are not ours to check.
-const skippedDirs = new Set(['node_modules', '.git', 'dist', 'coverage', '.stryker-tmp', 'reports']);
+const skippedDirs = new Set([
+  'node_modules',
+  '.git',
+  'dist',
+  'coverage',
+  '.stryker-tmp',
+  'reports',
+]);
 const skippedPaths = new Set(['docs/api']);
 const languages = new Set(['ts', 'typescript']);
 const markerPattern = /^\s*<!--\s*readme-example:(.*?)-->\s*$/;

@@ -8,6 +8,7 @@ import { join } from 'node:path';
 const [dir = '.', only] = process.argv.slice(2);
 const report = JSON.parse(readFileSync(join(dir, 'reports/mutation/mutation.json'), 'utf8'));
 let count = 0;
+const out = [];
 for (const [file, { source, mutants }] of Object.entries(report.files)) {
   if (only && !file.includes(only)) continue;
   const lines = source.split('\n');
@@ -19,9 +20,10 @@ for (const [file, { source, mutants }] of Object.entries(report.files)) {
         ? lines[start.line - 1].slice(start.column - 1, end.column - 1)
         : `${lines[start.line - 1].slice(start.column - 1)} ...`;
     count += 1;
-    console.log(
+    out.push(
       `${file}:${start.line}:${start.column} ${m.status} ${m.mutatorName}: ${JSON.stringify(original.slice(0, 120))} -> ${JSON.stringify((m.replacement ?? '').slice(0, 120))}`,
     );
   }
 }
-console.log(`${count} mutants alive`);
+out.push(`${count} mutants alive`);
+process.stdout.write(`${out.join('\n')}\n`);
