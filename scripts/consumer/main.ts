@@ -41,7 +41,7 @@ async function main(): Promise<void> {
   const logger = createRecordingLogger();
   const loop = every(loopClock, 100, () => Promise.reject(new Error('tick failed')), { logger });
   await loopClock.advance(250);
-  await loop.stop();
+  await loop.close();
   assert.equal(logger.at('error').length, 2);
   assert.equal(loopClock.pendingTimers, 0);
   await sleep(1, { clock: systemClock });
