@@ -5,6 +5,7 @@ export default packageConfig({
     'src/index.ts',
     'src/bigquery.ts',
     'src/sql.ts',
+    'src/dead-letter.ts',
     'src/pubsub.ts',
     'src/firestore.ts',
     'src/testing.ts',

@@ -222,9 +222,12 @@ describe('createFileOutbox: the lock between processes', () => {
     const [a, b] = [await startProcess('a'), await startProcess('b')];
     const entries = [createOutboxEntry(), createOutboxEntry()] as const;
 
-    // a judges the lock stale and is held before it does anything about it (its first change
-    // to a lock file was its attempt to take the lock).
-    const aBreaks = pauseAt('a', changesLock, 2);
+    // a judges the lock stale and is held before it does anything about it: before its first
+    // change to the turn file, which it takes before breaking the lock.
+    const aBreaks = pauseAt(
+      'a',
+      (call) => changesLock(call) && call.path.startsWith(`${lockPath}.break`),
+    );
     const addA = a.add(entries[0]);
     const resumeA = await within(aBreaks, 'a to judge the lock stale');
     // b judges it stale too, breaks it, takes the lock, reads and is held before it writes.

@@ -1,6 +1,15 @@
-import { type FileHandle, link, mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, unlink } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
 import { type Clock, type Logger, silentLogger, systemClock } from '@pipewell/core';
+import {
+  breakStaleLock,
+  createLockFile,
+  isProcessGone,
+  type LockFile,
+  readLockFile,
+  removeLockFileIfSame,
+  sameLockFile,
+} from '@pipewell/core/file-lock';
 import { AlertInputError } from './alert.js';
 import {
   type AlertOutbox,
@@ -71,108 +80,11 @@ function errorCode(error: unknown): unknown {
   return (error as { code?: unknown } | null)?.code;
 }
 
-function processGone(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return false;
-  } catch (error) {
-    // EPERM: the process exists under another user.
-    return errorCode(error) === 'ESRCH';
-  }
-}
-
 /**
- * One lock file as found on disk. The content holds the owner's process id and a token unique to
- * this taking of the lock, so a lock released and taken again (even with the same inode) never
- * passes for the one seen before.
+ * The content of a lock file this process takes: its process id, and a token unique to this
+ * taking of the lock.
  */
-interface LockFile {
-  readonly ino: number;
-  readonly mtimeMs: number;
-  readonly content: string;
-}
-
-function sameLock(a: LockFile, b: LockFile): boolean {
-  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.content === b.content;
-}
-
-/** The lock file at `target` (identity and content read through one descriptor), if any. */
-async function inspect(target: string): Promise<LockFile | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(target, 'r');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    const content = await handle.readFile('utf8');
-    return { ino: info.ino, mtimeMs: info.mtimeMs, content };
-  } finally {
-    await handle.close();
-  }
-}
-
-/** Take `target` if nobody holds it; undefined when it exists. */
-async function create(target: string): Promise<LockFile | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(target, 'wx');
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return undefined;
-    throw error;
-  }
-  try {
-    const content = `${process.pid}\n${globalThis.crypto.randomUUID()}\n`;
-    await handle.writeFile(content);
-    const info = await handle.stat();
-    await handle.close();
-    return { ino: info.ino, mtimeMs: info.mtimeMs, content };
-  } catch (error) {
-    await handle.close().catch(() => {});
-    // Ours, and too new to be judged stale: a lock left half-written would block everyone.
-    await unlink(target).catch(() => {});
-    throw error;
-  }
-}
-
-/**
- * Remove the lock file at `target` only if it is still `judged`. It is first renamed to a name
- * nobody else uses, which takes whatever is there at that instant; if that is not `judged` (its
- * holder released it and another took it in between), it is linked back, which never replaces a
- * lock taken since. Unlinking `target` after a check instead could delete a lock taken between
- * the check and the unlink. Returns whether `judged` was removed.
- */
-async function removeIfSame(target: string, judged: LockFile, logger: Logger): Promise<boolean> {
-  const aside = `${target}.${globalThis.crypto.randomUUID()}.broken`;
-  try {
-    await rename(target, aside);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
-    throw error;
-  }
-  const taken = await inspect(aside);
-  if (taken !== undefined && sameLock(taken, judged)) {
-    await unlink(aside);
-    return true;
-  }
-  try {
-    await link(aside, target);
-  } catch (error) {
-    if (errorCode(error) !== 'EEXIST') {
-      // A file system without hard links: put it back by rename, the best left to do.
-      await rename(aside, target);
-      return false;
-    }
-    logger.error(
-      { lockPath: target },
-      'alerts: a live outbox lock was moved aside and another was taken before it could be put back; two processes may hold the lock',
-    );
-  }
-  await unlink(aside).catch(() => {});
-  return false;
-}
+const lockContent = (): string => `${process.pid}\n${globalThis.crypto.randomUUID()}\n`;
 
 /**
  * A durable {@link AlertOutbox} in one JSON file, for a service on one host (a VM, a container
@@ -210,48 +122,36 @@ export function createFileOutbox(options: FileOutboxOptions): FileOutbox {
     throw new AlertInputError('staleLockMs', 'option "staleLockMs" must be a number > 0');
   }
   let directoryReady: Promise<unknown> | undefined;
-  const breakPath = `${lockPath}.break`;
 
   const isStale = (held: LockFile): boolean => {
     const pid = Number.parseInt(held.content, 10);
-    if (Number.isInteger(pid) && pid > 0 && processGone(pid)) return true;
+    if (Number.isInteger(pid) && pid > 0 && isProcessGone(pid)) return true;
     return Date.now() - held.mtimeMs > staleLockMs;
   };
-
-  /**
-   * Remove the stale lock `judged`, unless it has been replaced since it was judged. Processes
-   * breaking a lock take turns through a second lock file, so two of them that judged the same
-   * lock stale cannot both remove "it": the second would remove the first one's new lock. Returns
-   * true when the lock should be tried again at once, false to wait a poll.
-   */
-  const breakStale = async (judged: LockFile): Promise<boolean> => {
-    const turn = await create(breakPath);
-    if (turn === undefined) {
-      // Another process is breaking it. Its turn lasts a few file operations, so a turn lock is
-      // stale only when its process died during them (or long ago).
-      const other = await inspect(breakPath);
-      return other !== undefined && isStale(other) && removeIfSame(breakPath, other, logger);
-    }
-    try {
-      const current = await inspect(lockPath);
-      if (current !== undefined && sameLock(current, judged))
-        await removeIfSame(lockPath, judged, logger);
-      return true;
-    } finally {
-      await removeIfSame(breakPath, turn, logger);
-    }
+  const onConflict = (target: string): void => {
+    logger.error(
+      { lockPath: target },
+      'alerts: a live outbox lock was moved aside and another was taken before it could be put back; two processes may hold the lock',
+    );
   };
 
   const lock = async (): Promise<LockFile> => {
     const deadline = clock.now() + lockTimeoutMs;
     for (;;) {
-      const mine = await create(lockPath);
+      const mine = await createLockFile(lockPath, lockContent());
       if (mine !== undefined) return mine;
-      const held = await inspect(lockPath);
+      const held = await readLockFile(lockPath);
       // Released between our attempt and this look: try again at once. Never remove it: what is
       // there by now may be another process's new lock.
       if (held === undefined) continue;
-      if (isStale(held) && (await breakStale(held))) continue;
+      // Broken, or released, or a dead breaker's turn cleared: try again at once.
+      if (
+        isStale(held) &&
+        (await breakStaleLock(lockPath, held, { content: lockContent(), isStale, onConflict })) !==
+          'busy'
+      ) {
+        continue;
+      }
       if (clock.now() >= deadline) {
         throw new AlertOutboxError(
           `another process holds the outbox lock ${lockPath} (waited ${lockTimeoutMs} ms); remove it if no alerter is running`,
@@ -264,9 +164,9 @@ export function createFileOutbox(options: FileOutboxOptions): FileOutbox {
   const unlock = async (mine: LockFile): Promise<void> => {
     try {
       // Look first, so a lock that is no longer ours is not even moved aside for a moment.
-      const current = await inspect(lockPath);
-      const ours = current !== undefined && sameLock(current, mine);
-      if (ours && (await removeIfSame(lockPath, mine, logger))) return;
+      const current = await readLockFile(lockPath);
+      const ours = current !== undefined && sameLockFile(current, mine);
+      if (ours && (await removeLockFileIfSame(lockPath, mine, { onConflict }))) return;
       logger.error(
         { lockPath, staleLockMs },
         'alerts: the outbox lock was broken while this process held it (held longer than staleLockMs); it was left to its new holder',
@@ -282,8 +182,8 @@ export function createFileOutbox(options: FileOutboxOptions): FileOutbox {
 
   /** Fail instead of writing when the lock is no longer ours: another process may be writing. */
   const checkHeld = async (mine: LockFile): Promise<void> => {
-    const current = await inspect(lockPath);
-    if (current === undefined || !sameLock(current, mine)) {
+    const current = await readLockFile(lockPath);
+    if (current === undefined || !sameLockFile(current, mine)) {
       throw new AlertOutboxError(
         `the outbox lock ${lockPath} was broken while this process held it (held longer than staleLockMs, ${staleLockMs} ms); the change was not written`,
       );

@@ -43,6 +43,7 @@ const expected: Record<string, string[]> = {
     'sql',
     'typed',
   ],
+  './dead-letter': ['DeadLetterKind', 'deadLetterAttributes', 'describeIssues'],
   './pubsub': [
     'EnsureSubscriptionOptions',
     'GetPubSubOptions',

@@ -38,8 +38,36 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-/** Why a handler's error dead-lettered its message, as message attributes. */
-export function permanentErrorAttributes(error: unknown): Record<string, string> {
+/**
+ * Why a message left its subscription: `validation` (not JSON, or failing the schema),
+ * `permanent` (its handler threw a permanent error) or `attempts` (it failed
+ * `maxDeliveryAttempts` times; a local queue writes this, Pub/Sub's own dead-lettering adds no
+ * attributes).
+ */
+export type DeadLetterKind = 'validation' | 'permanent' | 'attempts';
+
+/**
+ * The attributes saying why a message was dead-lettered, as `@pipewell/clients/pubsub` writes
+ * them: `pipewell_error` (the `kind`) and `pipewell_reason` (at most 1024 bytes of UTF-8); for
+ * `validation`, `error` is the problem (such as {@link describeIssues}' line) and that is all.
+ * Otherwise `error` is what the handler threw: the reason is its zod issues or message, and
+ * `pipewell_error_name`, `pipewell_error_class` and `pipewell_error_code` (the first HTTP status
+ * or gRPC code along the `cause` chain, when there is one) follow.
+ *
+ * @example
+ * ```ts
+ * deadLetterAttributes('permanent', Object.assign(new Error('forbidden'), { status: 403 }));
+ * // { pipewell_error: 'permanent', pipewell_reason: 'forbidden', pipewell_error_name: 'Error',
+ * //   pipewell_error_class: 'Error', pipewell_error_code: '403' }
+ * ```
+ */
+export function deadLetterAttributes(kind: DeadLetterKind, error: unknown): Record<string, string> {
+  if (kind === 'validation') {
+    return {
+      pipewell_error: kind,
+      pipewell_reason: truncateUtf8(String(error), maxAttributeBytes),
+    };
+  }
   const bag = isBag(error) ? error : {};
   const name = typeof bag.name === 'string' ? bag.name : typeof error;
   const className =
@@ -53,8 +81,8 @@ export function permanentErrorAttributes(error: unknown): Record<string, string>
       : String(error);
   const code = errorCode(error);
   return {
-    pipewell_error: 'permanent',
-    pipewell_reason: reason,
+    pipewell_error: kind,
+    pipewell_reason: truncateUtf8(reason, maxAttributeBytes),
     pipewell_error_name: name,
     pipewell_error_class: className,
     ...(code === undefined ? {} : { pipewell_error_code: code }),

@@ -9,7 +9,7 @@ import { type Logger, silentLogger } from '@pipewell/core';
 import { isPermanentError } from '@pipewell/retry';
 import { ClientConfigError } from './project.js';
 import { getPubSub } from './pubsub-client.js';
-import { maxAttributeBytes, permanentErrorAttributes, truncateUtf8 } from './pubsub-dead-letter.js';
+import { deadLetterAttributes, maxAttributeBytes, truncateUtf8 } from './pubsub-dead-letter.js';
 import { describeIssues, type MessageSchema } from './pubsub-message-schema.js';
 import { checkName } from './pubsub-names.js';
 import { topicFor } from './pubsub-publish.js';
@@ -297,10 +297,7 @@ export async function subscribe<T>(
           { subscription, messageId: message.id, reason: problem },
           'pubsub: message failed validation, dead-lettering',
         );
-        await deadLetter(message, controller, {
-          pipewell_error: 'validation',
-          pipewell_reason: problem,
-        });
+        await deadLetter(message, controller, deadLetterAttributes('validation', problem));
         return;
       }
       try {
@@ -320,7 +317,7 @@ export async function subscribe<T>(
             { err: error, subscription, messageId: message.id },
             'pubsub: handler failed with a permanent error, dead-lettering',
           );
-          await deadLetter(message, controller, permanentErrorAttributes(error));
+          await deadLetter(message, controller, deadLetterAttributes('permanent', error));
           return;
         }
         // Transient or unknown: redelivery is bounded by the subscription's maxDeliveryAttempts.

@@ -1,13 +1,11 @@
 import { spawn } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { mkdtemp, readdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { hostname, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { catchError, createRecordingLogger, createVirtualClock } from '@pipewell/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { openDataDir } from './data-dir.js';
 import { DataDirError } from './errors.js';
-import { inspect, removeIfSame } from './lock.js';
 
 let root: string;
 beforeEach(async () => {
@@ -33,24 +31,6 @@ function lockContent(pid: number, token: string): string {
     token,
   });
 }
-
-describe('removeIfSame', () => {
-  it('removes the lock it judged, and leaves a lock that replaced it in place', async () => {
-    const path = join(root, 'pipewell.lock');
-    await writeFile(path, 'judged');
-    const judged = await inspect(path);
-    // Another process took a fresh lock meanwhile (a new file, as the lock is always created).
-    await writeFile(join(root, 'fresh'), 'fresh');
-    await rename(join(root, 'fresh'), path);
-    expect(await removeIfSame(path, judged as NonNullable<typeof judged>)).toBe(false);
-    expect(await readFile(path, 'utf8')).toBe('fresh');
-    expect(await readdir(root)).toEqual(['pipewell.lock']);
-
-    const current = await inspect(path);
-    expect(await removeIfSame(path, current as NonNullable<typeof current>)).toBe(true);
-    expect(existsSync(path)).toBe(false);
-  });
-});
 
 describe('taking over a stale lock', () => {
   it('waits its turn while a live process is taking the same stale lock over', async () => {

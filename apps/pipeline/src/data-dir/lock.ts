@@ -1,8 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync, unlinkSync } from 'node:fs';
-import { type FileHandle, link, open, rename, unlink } from 'node:fs/promises';
 import { hostname } from 'node:os';
 import type { Clock, Logger } from '@pipewell/core';
+import {
+  breakStaleLock,
+  createLockFile,
+  isProcessGone,
+  type LockFile,
+  readLockFile,
+  removeLockFileIfSame,
+} from '@pipewell/core/file-lock';
 import { DataDirBusyError, DataDirError, type LockHolder } from './errors.js';
 
 /** A lock this process holds. */
@@ -20,115 +27,6 @@ export interface AcquireLockOptions {
   readonly logger: Logger;
   /** Stamps the lock and times the wait while another process takes over a stale lock. */
   readonly clock: Clock;
-}
-
-/** One lock file as found on disk; identity and content read through one descriptor. */
-export interface LockFile {
-  readonly ino: number;
-  readonly mtimeMs: number;
-  readonly content: string;
-}
-
-function errorCode(error: unknown): unknown {
-  return (error as NodeJS.ErrnoException | undefined)?.code;
-}
-
-function sameLock(a: LockFile, b: LockFile): boolean {
-  return a.ino === b.ino && a.mtimeMs === b.mtimeMs && a.content === b.content;
-}
-
-/** @internal The lock file at `path`, if any (exported for tests). */
-export async function inspect(path: string): Promise<LockFile | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'r');
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return undefined;
-    throw error;
-  }
-  try {
-    const info = await handle.stat();
-    return { ino: info.ino, mtimeMs: info.mtimeMs, content: await handle.readFile('utf8') };
-  } finally {
-    await handle.close();
-  }
-}
-
-/**
- * Create `path` holding `content`, or return undefined when it exists. The content is written to
- * a file of our own first and hard-linked into place, so nobody ever reads a half-written lock;
- * where hard links are not supported, `open(path, 'wx')` and a write.
- */
-async function create(path: string, content: string): Promise<LockFile | undefined> {
-  const temporary = `${path}.${randomUUID()}.new`;
-  const handle = await open(temporary, 'wx');
-  try {
-    await handle.writeFile(content);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  try {
-    await link(temporary, path);
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return undefined;
-    if (!['EPERM', 'ENOTSUP', 'ENOSYS', 'EOPNOTSUPP'].includes(errorCode(error) as string)) {
-      throw error;
-    }
-    return createExclusive(path, content);
-  } finally {
-    await unlink(temporary).catch(() => {});
-  }
-  return inspect(path);
-}
-
-async function createExclusive(path: string, content: string): Promise<LockFile | undefined> {
-  let handle: FileHandle;
-  try {
-    handle = await open(path, 'wx');
-  } catch (error) {
-    if (errorCode(error) === 'EEXIST') return undefined;
-    throw error;
-  }
-  try {
-    await handle.writeFile(content);
-    await handle.datasync();
-  } finally {
-    await handle.close();
-  }
-  return inspect(path);
-}
-
-/**
- * Remove the lock file at `path` only if it is still `judged`: it is renamed aside first (which
- * takes whatever is there at that instant) and linked back if it turns out to be another. Unlinking
- * after a check instead could delete a lock taken between the check and the unlink.
- * @internal Exported for tests.
- */
-export async function removeIfSame(path: string, judged: LockFile): Promise<boolean> {
-  const aside = `${path}.${randomUUID()}.broken`;
-  try {
-    await rename(path, aside);
-  } catch (error) {
-    if (errorCode(error) === 'ENOENT') return false;
-    throw error;
-  }
-  const taken = await inspect(aside);
-  if (taken !== undefined && sameLock(taken, judged)) {
-    await unlink(aside);
-    return true;
-  }
-  try {
-    await link(aside, path);
-  } catch (error) {
-    // EEXIST: yet another lock was taken meanwhile, and it stays. Otherwise put it back as it was.
-    if (errorCode(error) !== 'EEXIST') {
-      await rename(aside, path);
-      return false;
-    }
-  }
-  await unlink(aside).catch(() => {});
-  return false;
 }
 
 interface LockContent extends LockHolder {
@@ -156,14 +54,7 @@ function parse(content: string): LockContent | undefined {
 
 /** Whether the holder may still be running: a process on another host cannot be checked. */
 function mayBeAlive(holder: LockHolder): boolean {
-  if (holder.hostname !== hostname()) return true;
-  try {
-    process.kill(holder.pid, 0);
-    return true;
-  } catch (error) {
-    // EPERM: it exists, run by another user.
-    return errorCode(error) !== 'ESRCH';
-  }
+  return holder.hostname !== hostname() || !isProcessGone(holder.pid);
 }
 
 const pad = (n: number): string => String(n).padStart(2, '0');
@@ -213,32 +104,14 @@ export async function acquireLock(
     token: randomUUID(),
   };
   const content = `${JSON.stringify(mine)}\n`;
-  const breakPath = `${lockPath}.break`;
-
-  /** Remove the stale lock `judged` in our turn; true when it was removed. */
-  const breakStale = async (judged: LockFile): Promise<boolean> => {
-    const turn = await create(breakPath, content);
-    if (turn === undefined) {
-      const other = await inspect(breakPath);
-      const breaker = other === undefined ? undefined : parse(other.content);
-      if (other !== undefined && (breaker === undefined || !mayBeAlive(breaker))) {
-        await removeIfSame(breakPath, other);
-      } else {
-        // Another process is taking it over right now: its turn lasts a few file operations.
-        await clock.sleep(20);
-      }
-      return false;
-    }
-    try {
-      const current = await inspect(lockPath);
-      return current !== undefined && sameLock(current, judged) && removeIfSame(lockPath, judged);
-    } finally {
-      await removeIfSame(breakPath, turn);
-    }
+  /** A turn file left by a process that died while taking over (or one this code never wrote). */
+  const isStale = (turn: LockFile): boolean => {
+    const breaker = parse(turn.content);
+    return breaker === undefined || !mayBeAlive(breaker);
   };
 
   for (let attempt = 0; attempt < 10; attempt++) {
-    if ((await create(lockPath, content)) !== undefined) {
+    if ((await createLockFile(lockPath, content)) !== undefined) {
       heldAtExit.set(lockPath, content);
       if (!exitHookInstalled) {
         process.on('exit', releaseAtExit);
@@ -249,14 +122,14 @@ export async function acquireLock(
         release() {
           released ??= (async () => {
             heldAtExit.delete(lockPath);
-            const current = await inspect(lockPath);
-            if (current?.content === content) await removeIfSame(lockPath, current);
+            const current = await readLockFile(lockPath);
+            if (current?.content === content) await removeLockFileIfSame(lockPath, current);
           })();
           return released;
         },
       };
     }
-    const held = await inspect(lockPath);
+    const held = await readLockFile(lockPath);
     if (held === undefined) continue;
     const holder = parse(held.content);
     if (holder === undefined) {
@@ -276,7 +149,10 @@ export async function acquireLock(
         `${who} is using ${displayPath} since ${since(holder.startedAt, now)}; wait for it or stop it`,
       );
     }
-    if (await breakStale(held)) {
+    const taken = await breakStaleLock(lockPath, held, { content, isStale });
+    // Another process is taking it over right now: its turn lasts a few file operations.
+    if (taken === 'busy') await clock.sleep(20);
+    if (taken === 'broken') {
       logger.warn(
         {
           path: displayPath,
