@@ -9,6 +9,16 @@ export { rostersScraper, scrapeRosters } from './rosters.js';
 export type { RunScraperDeps, ScraperRunRow } from './run-scraper.js';
 export { runScraper } from './run-scraper.js';
 export { scheduleScraper, scrapeSchedule } from './schedule.js';
+export type { MissingGame, ScrapeDateDeps } from './scrape-date.js';
+export {
+  missingGamesCollection,
+  phase1Scrapers,
+  previousDate,
+  previousDayBoxScoresScraper,
+  ScrapeDateError,
+  scrapeDate,
+  UpstreamScraperError,
+} from './scrape-date.js';
 export type {
   FetchedPayload,
   ScrapeInput,

@@ -1,4 +1,4 @@
-import { parseNbaSchedule } from '../sources/nbacom-schedule.js';
+import { type NbaScheduleRow, parseNbaSchedule } from '../sources/nbacom-schedule.js';
 import {
   checkDataDate,
   rawPath,
@@ -17,6 +17,17 @@ export async function scrapeSchedule(
   input: ScrapeInput,
   ports: ScraperPorts,
 ): Promise<ScrapeResult> {
+  return (await scrapeScheduleRows(input, ports)).result;
+}
+
+/**
+ * {@link scrapeSchedule}, also returning the parsed rows, for a caller that needs the season's
+ * games next (the per-date runner) without parsing the schedule twice.
+ */
+export async function scrapeScheduleRows(
+  input: ScrapeInput,
+  ports: ScraperPorts,
+): Promise<{ result: ScrapeResult; rows: NbaScheduleRow[] }> {
   checkDataDate(input.dataDate);
   const response = await ports.http.getJson('nbaCdn', {
     path: '/static/json/staticData/scheduleLeagueV2.json',
@@ -24,7 +35,8 @@ export async function scrapeSchedule(
   });
   const { rows } = parseNbaSchedule(response.json);
   const path = rawPath('nbacom', 'schedule', input.dataDate, 'scheduleLeagueV2');
-  return writePayloads(ports.objects, [{ path, text: response.text }], rows.length);
+  const result = await writePayloads(ports.objects, [{ path, text: response.text }], rows.length);
+  return { result, rows };
 }
 
 /** {@link scrapeSchedule} under its name. */
