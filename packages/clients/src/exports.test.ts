@@ -42,6 +42,7 @@ const expected: Record<string, string[]> = {
     'isSqlQuery',
     'sql',
     'typed',
+    'unsafeRawSql',
   ],
   './dead-letter': ['DeadLetterKind', 'deadLetterAttributes', 'describeIssues'],
   './pubsub': [

@@ -409,7 +409,54 @@ export function sql(strings: TemplateStringsArray, ...values: readonly unknown[]
   });
 }
 
-/** True for a query built by {@link sql}. */
+/**
+ * A {@link SqlQuery} of SQL text its author wrote and trusts, with no parameters: the one
+ * sanctioned way to run text that is not a `sql` template, named so a reviewer stops at it.
+ *
+ * Use it only where the whole statement comes from someone entitled to run any SQL on the
+ * warehouse: an operator console (a CLI's `query "SELECT ..."`), a migration file shipped with
+ * the code. Never use it for text that holds a value (an id, a date, a name from a request or a
+ * row): build those with {@link sql}, where every value is a parameter, and {@link ident} or
+ * {@link column} for names. It takes one string and nothing else, so no value can be passed
+ * alongside and joined in; the text goes out exactly as given, and an `@name` in it is not bound
+ * by this package. Whether a statement may write is the runner's business (open the warehouse
+ * read-only for a console), not this function's.
+ *
+ * @param text - the whole statement, as its author wrote it
+ * @param noValues - none: a value passed here throws (values belong in {@link sql})
+ * @throws ClientConfigError when `text` is not a string (a template literal included: use `sql`),
+ *   is blank, or comes with values
+ * @example
+ * ```ts
+ * // pipewell query "SELECT game_date, COUNT(*) AS games FROM `nba_raw.games` GROUP BY 1"
+ * const q = unsafeRawSql(operatorText);
+ * q.text; // the operator's text, unchanged
+ * q.params; // {}
+ * ```
+ */
+export function unsafeRawSql(text: string, ...noValues: readonly never[]): SqlQuery {
+  if (typeof text !== 'string') {
+    const got = Array.isArray(text) ? 'a template strings array' : typeof text;
+    throw new ClientConfigError(
+      'unsafeRawSql',
+      `unsafeRawSql takes the statement as one string (got ${got}): for a query with values, write sql\`...\` so they stay parameters`,
+    );
+  }
+  if (text.trim() === '') {
+    throw new ClientConfigError('unsafeRawSql', 'unsafeRawSql needs SQL text (got a blank string)');
+  }
+  // A value passed here would be ignored, never bound: refuse it rather than run text the caller
+  // believes is parameterized (JavaScript callers are not stopped by the `never` type).
+  if (noValues.length > 0) {
+    throw new ClientConfigError(
+      'unsafeRawSql',
+      `unsafeRawSql takes no values (got ${noValues.length}): write sql\`...\` so they stay parameters`,
+    );
+  }
+  return trustedQuery(text, {}, {});
+}
+
+/** True for a query built by {@link sql} (or {@link unsafeRawSql}). */
 export function isSqlQuery(value: unknown): value is SqlQuery {
   return isMarked(value, queryMarker);
 }

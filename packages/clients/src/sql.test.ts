@@ -1,11 +1,18 @@
 import { describe, expect, it } from 'vitest';
 import { ClientConfigError } from './project.js';
-import { column, ident, isSqlQuery, sql, typed } from './sql.js';
+import { column, ident, isSqlQuery, sql, typed, unsafeRawSql } from './sql.js';
 import { loadAlone } from './test-support/load-alone.js';
 
 describe('@pipewell/clients/sql', () => {
   it('loads without any Google Cloud SDK', async () => {
-    expect(await loadAlone('sql.ts')).toEqual(['column', 'ident', 'isSqlQuery', 'sql', 'typed']);
+    expect(await loadAlone('sql.ts')).toEqual([
+      'column',
+      'ident',
+      'isSqlQuery',
+      'sql',
+      'typed',
+      'unsafeRawSql',
+    ]);
   }, 60_000);
 
   it('(the same check refuses the BigQuery entry, which needs the SDK)', async () => {
@@ -144,5 +151,60 @@ describe('INT64 bigints fit in 64 bits', () => {
   it('accepts the bounds, and larger bigints typed NUMERIC or BIGNUMERIC', () => {
     const q = sql`${max} ${min} ${typed(2n ** 70n, 'BIGNUMERIC')} ${typed(10n ** 20n, 'NUMERIC')}`;
     expect(q.types).toEqual({ p0: 'INT64', p1: 'INT64', p2: 'BIGNUMERIC', p3: 'NUMERIC' });
+  });
+});
+
+describe('unsafeRawSql, for text its author trusts', () => {
+  it('is a query of the text exactly as given, with no parameters', () => {
+    const text = "SELECT game_key, 'it''s @p0' AS note FROM `nba_raw.games` -- operator's own\n";
+    const q = unsafeRawSql(text);
+    expect(isSqlQuery(q)).toBe(true);
+    expect(q.text).toBe(text);
+    expect(q.params).toEqual({});
+    expect(q.types).toEqual({});
+    expect(Object.isFrozen(q)).toBe(true);
+    expect(Object.isFrozen(q.params)).toBe(true);
+  });
+
+  it('nests inside sql as a fragment, the values around it still parameters', () => {
+    const q = sql`${unsafeRawSql('SELECT * FROM `d.t`')} WHERE id = ${7}`;
+    expect(q.text).toBe('SELECT * FROM `d.t` WHERE id = @p0');
+    expect(q.params).toEqual({ p0: 7 });
+  });
+
+  it.each([
+    ['a number', () => unsafeRawSql(7 as never), 'got number'],
+    ['undefined', () => unsafeRawSql(undefined as never), 'got undefined'],
+    ['a query', () => unsafeRawSql(sql`SELECT 1` as never), 'got object'],
+    ['a String object', () => unsafeRawSql(new String('SELECT 1') as never), 'got object'],
+    [
+      'a template literal with a value',
+      () =>
+        (unsafeRawSql as unknown as (
+          s: TemplateStringsArray,
+          ...v: unknown[]
+        ) => unknown)`SELECT * FROM t WHERE id = ${7}`,
+      'got a template strings array',
+    ],
+  ])('refuses %s: it takes one string', (_name, make, got) => {
+    const error = thrown(make);
+    expect(ClientConfigError.isInstance(error)).toBe(true);
+    expect((error as ClientConfigError).option).toBe('unsafeRawSql');
+    expect((error as Error).message).toContain(
+      `unsafeRawSql takes the statement as one string (${got})`,
+    );
+    expect((error as Error).message).toContain('write sql`...` so they stay parameters');
+  });
+
+  it('refuses values passed beside the text, which it would never bind', () => {
+    const error = thrown(() => unsafeRawSql('SELECT * FROM t WHERE id = ', ...([7] as never[])));
+    expect(ClientConfigError.isInstance(error)).toBe(true);
+    expect((error as Error).message).toContain('unsafeRawSql takes no values (got 1)');
+  });
+
+  it.each(['', '  \n\t'])('refuses blank text %j', (text) => {
+    expect((thrown(() => unsafeRawSql(text)) as Error).message).toContain(
+      'unsafeRawSql needs SQL text (got a blank string)',
+    );
   });
 });

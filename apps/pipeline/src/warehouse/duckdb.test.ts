@@ -1,4 +1,5 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { ident, sql } from '@pipewell/clients/sql';
@@ -159,5 +160,113 @@ describe('DuckDB warehouse', () => {
       await warehouse.query(sql`SELECT SUM(home_points) AS total FROM ${ident(games.name)}`),
     ).toEqual([{ total: (29_999 * 30_000) / 2 + 30_000 }]);
     expect(await warehouse.duplicates(games)).toBe(0);
+  });
+});
+
+describe('openDuckDbWarehouse({ readOnly: true })', () => {
+  const row = { game_key: '20260124_BOS_CHI', game_date: '2026-01-24', home_points: 101 };
+  const digest = (path: string): string =>
+    createHash('sha256').update(readFileSync(path)).digest('hex');
+
+  async function filled(): Promise<string> {
+    const path = freshFile();
+    await using warehouse = await openDuckDbWarehouse({ path });
+    await warehouse.ensureTables([games]);
+    await warehouse.merge(games, [row]);
+    await warehouse.query(sql`CREATE SEQUENCE nba_raw.game_seq`);
+    return path;
+  }
+
+  it('reads, and DuckDB refuses every statement that writes, naming its kind', async () => {
+    const path = await filled();
+    const before = digest(path);
+    {
+      await using warehouse = await openDuckDbWarehouse({ path, readOnly: true });
+      expect(await warehouse.query(sql`SELECT * FROM ${ident(games.name)}`)).toEqual([row]);
+      expect(await warehouse.count(games)).toBe(1);
+      expect(await warehouse.duplicates(games)).toBe(0);
+      // The BigQuery stand-ins are TEMP, so a read-only connection has them too.
+      expect(await warehouse.query(sql`SELECT safe_divide(${1}, ${4}) AS q`)).toEqual([
+        { q: 0.25 },
+      ]);
+      const table = ident(games.name);
+      for (const [kind, statement] of [
+        ['INSERT', sql`INSERT INTO ${table} VALUES (${'g2'}, CAST(${'2026-01-25'} AS DATE), ${1})`],
+        ['UPDATE', sql`UPDATE ${table} SET home_points = ${0}`],
+        ['DELETE', sql`DELETE FROM ${table}`],
+        ['DROP', sql`DROP TABLE ${table}`],
+        ['CREATE', sql`CREATE TABLE nba_raw.other (a INT64)`],
+        // A SELECT by its kind that writes (a sequence): only DuckDB's read-only mode stops it.
+        ['SELECT', sql`SELECT nextval('nba_raw.game_seq') AS n`],
+      ] as const) {
+        const error = await catchError(warehouse.query(statement), WarehouseSqlError);
+        expect(error.message).toMatch(
+          new RegExp(`^${kind} refused: the warehouse .*w\\d+\\.duckdb is open read-only`),
+        );
+      }
+      const copy = await catchError(
+        warehouse.query(sql`COPY ${table} TO '/tmp/pipewell-never.csv'`),
+        WarehouseSqlError,
+      );
+      expect(copy.message).toMatch(
+        /cannot run a COPY statement: a read-only warehouse runs SELECT/,
+      );
+      expect(await warehouse.count(games)).toBe(1);
+    }
+    expect(digest(path)).toBe(before);
+    expect(existsSync(`${path}.wal`)).toBe(false);
+    expect(existsSync('/tmp/pipewell-never.csv')).toBe(false);
+  });
+
+  it('refuses merge, replacePartition and ensureTables at once, naming the call', async () => {
+    const path = await filled();
+    const before = digest(path);
+    {
+      await using warehouse = await openDuckDbWarehouse({ path, readOnly: true });
+      const changed = { ...row, home_points: 1 };
+      const calls = [
+        ['merge into nba_raw.games', () => warehouse.merge(games, [changed])],
+        [
+          'replacePartition of nba_raw.games',
+          () => warehouse.replacePartition(games, '2026-01-24', [changed]),
+        ],
+        ['ensureTables', () => warehouse.ensureTables([games])],
+      ] as const;
+      for (const [what, call] of calls) {
+        const error = await catchError(call(), WarehouseSqlError);
+        expect(error.permanent).toBe(true);
+        expect(error.message).toMatch(
+          new RegExp(
+            `^${what} is refused: the warehouse .* is open read-only \\(readOnly: true\\)$`,
+          ),
+        );
+      }
+      expect(await warehouse.query(sql`SELECT home_points FROM ${ident(games.name)}`)).toEqual([
+        { home_points: 101 },
+      ]);
+    }
+    expect(digest(path)).toBe(before);
+  });
+
+  it('refuses :memory:, a missing file (creating nothing) and a non-boolean', async () => {
+    const memory = await catchError(
+      openDuckDbWarehouse({ path: ':memory:', readOnly: true }),
+      WarehouseError,
+    );
+    expect(memory.message).toMatch(/option "readOnly" needs a database file/);
+    const missing = join(dir, 'never-written.duckdb');
+    const error = await catchError(
+      openDuckDbWarehouse({ path: missing, readOnly: true }),
+      WarehouseError,
+    );
+    expect(error.message).toMatch(
+      /cannot open the DuckDB warehouse at .*never-written.duckdb read-only/,
+    );
+    expect(existsSync(missing)).toBe(false);
+    const flag = await catchError(
+      openDuckDbWarehouse({ path: missing, readOnly: 'yes' as never }),
+      WarehouseError,
+    );
+    expect(flag.message).toBe('option "readOnly" must be true or false (got yes)');
   });
 });

@@ -40,6 +40,15 @@ export interface DuckDbWarehouseOptions {
    * @default the number of cores
    */
   readonly threads?: number;
+  /**
+   * Open the file in DuckDB's read-only access mode (`access_mode: 'READ_ONLY'`), for a console
+   * that only reads: DuckDB itself refuses every statement that would change the file, and
+   * `merge`, `replacePartition` and `ensureTables` throw {@link WarehouseSqlError} at once. The
+   * file must exist; `':memory:'` is refused (it would start empty). Other processes may hold
+   * the same file read-only at the same time, never while one holds it read-write.
+   * @default false
+   */
+  readonly readOnly?: boolean;
 }
 
 /** What DuckDB calls each column type in DDL and in `information_schema.columns`. */
@@ -71,6 +80,10 @@ const writeStatements = new Set<StatementType>([
   StatementType.DROP,
   StatementType.ALTER,
 ]);
+
+// DuckDB's refusal on a read-only database: `Cannot execute statement of type "INSERT" on
+// database "w" which is attached in read-only mode!`
+const readOnlyRefusal = /Cannot execute statement of type "([A-Z_ ]+)".*read-only mode/;
 
 const stageTable = 'pipewell_stage';
 const chunkRows = 2048;
@@ -185,13 +198,19 @@ function rowsOf<Row>(reader: DuckDBResultReader): Row[] {
  * Open the embedded warehouse: a DuckDB database file (or `':memory:'`), where a dataset such as
  * `nba_raw` is a schema. Writes (merges, `ensureTables`, statements that write) run one at a time
  * on one connection; reads run on a second one, so a long merge does not hold up reads, and they
- * see only committed data. A file can be open once per process.
+ * see only committed data. A file can be open once per process. With `readOnly: true` the file
+ * is opened in DuckDB's read-only mode: reads work, and every write is refused by DuckDB with a
+ * {@link WarehouseSqlError} naming the statement kind.
  *
- * @throws WarehouseError when the file cannot be opened or is already open in this process
+ * @throws WarehouseError when the file cannot be opened (a missing file when `readOnly`) or is
+ *   already open in this process
  * @example
  * ```ts
  * await using warehouse = await openDuckDbWarehouse({ path: '.pipewell/warehouse.duckdb' });
  * await warehouse.ensureTables([scraperExecutionLog, processorRunHistory]);
+ *
+ * // A console that only reads: DuckDB refuses any statement that writes.
+ * await using reader = await openDuckDbWarehouse({ path: 'warehouse.duckdb', readOnly: true });
  * ```
  */
 export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Promise<Warehouse> {
@@ -202,6 +221,15 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Prom
   const threads = options.threads;
   if (threads !== undefined && (!Number.isInteger(threads) || threads < 1)) {
     throw new WarehouseError(`option "threads" must be a whole number >= 1 (got ${threads})`);
+  }
+  const readOnly = options.readOnly ?? false;
+  if (typeof readOnly !== 'boolean') {
+    throw new WarehouseError(`option "readOnly" must be true or false (got ${String(readOnly)})`);
+  }
+  if (readOnly && path === ':memory:') {
+    throw new WarehouseError(
+      'option "readOnly" needs a database file: a read-only ":memory:" warehouse would be empty forever',
+    );
   }
   const file = path === ':memory:' ? undefined : resolve(path);
   if (file !== undefined) {
@@ -215,10 +243,10 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Prom
   let instance: DuckDBInstance | undefined;
   const connections: DuckDBConnection[] = [];
   try {
-    instance = await DuckDBInstance.create(
-      file ?? ':memory:',
-      threads === undefined ? undefined : { threads: String(threads) },
-    );
+    const config: Record<string, string> = {};
+    if (threads !== undefined) config.threads = String(threads);
+    if (readOnly) config.access_mode = 'READ_ONLY';
+    instance = await DuckDBInstance.create(file ?? ':memory:', config);
     for (let index = 0; index < 2; index++) {
       const connection = await instance.connect();
       connections.push(connection);
@@ -229,14 +257,14 @@ export async function openDuckDbWarehouse(options: DuckDbWarehouseOptions): Prom
     instance?.closeSync();
     if (file !== undefined) openFiles.delete(file);
     throw new WarehouseError(
-      `cannot open the DuckDB warehouse at ${path}: ${describeError(error)}`,
+      `cannot open the DuckDB warehouse at ${path}${readOnly ? ' read-only' : ''}: ${describeError(error)}`,
       {
         cause: error,
       },
     );
   }
   const [writer, reader] = connections as [DuckDBConnection, DuckDBConnection];
-  return createDuckDbWarehouse(instance, writer, reader, file);
+  return createDuckDbWarehouse(instance, writer, reader, file, readOnly);
 }
 
 function createDuckDbWarehouse(
@@ -244,11 +272,21 @@ function createDuckDbWarehouse(
   writer: DuckDBConnection,
   reader: DuckDBConnection,
   file: string | undefined,
+  readOnly: boolean,
 ): Warehouse {
   const writes = createLane();
   const reads = createLane();
   const inFlight = new Set<Promise<unknown>>();
   let closing: Promise<void> | undefined;
+
+  /** Throw at once when the warehouse is read-only: `what` (a call, a table) would write. */
+  function refuseWriteWhenReadOnly(what: string): void {
+    if (readOnly) {
+      throw new WarehouseSqlError(
+        `${what} is refused: the warehouse ${file ?? ':memory:'} is open read-only (readOnly: true)`,
+      );
+    }
+  }
 
   // Every call is tracked from its start, so close() waits for it.
   function track<T>(call: () => Promise<T>): Promise<T> {
@@ -453,6 +491,13 @@ function createDuckDbWarehouse(
     const failed = (error: unknown): never => {
       if (signal?.aborted || WarehouseError.isInstance(error)) throw error;
       const shown = text.length > 300 ? `${text.slice(0, 300)}...` : text;
+      const refusedKind = readOnly ? readOnlyRefusal.exec(describeError(error))?.[1] : undefined;
+      if (refusedKind !== undefined) {
+        throw new WarehouseSqlError(
+          `${refusedKind} refused: the warehouse ${file ?? ':memory:'} is open read-only, and DuckDB refuses every statement that writes (in: ${shown})`,
+          { cause: error },
+        );
+      }
       throw new WarehouseError(`query failed: ${describeError(error)} (in: ${shown})`, {
         cause: error,
       });
@@ -463,10 +508,15 @@ function createDuckDbWarehouse(
         try {
           const type = prepared.statementType;
           if (!readStatements.has(type)) {
-            if (writeStatements.has(type)) return undefined;
-            throw new WarehouseSqlError(
-              `query cannot run a ${StatementType[type]} statement: it runs SELECT, INSERT, UPDATE, DELETE, MERGE and table DDL`,
-            );
+            // Read-only, a write runs here too, so that DuckDB itself refuses it (see failed).
+            if (writeStatements.has(type) && !readOnly) return undefined;
+            if (!writeStatements.has(type)) {
+              throw new WarehouseSqlError(
+                readOnly
+                  ? `query cannot run a ${StatementType[type]} statement: a read-only warehouse runs SELECT and EXPLAIN`
+                  : `query cannot run a ${StatementType[type]} statement: it runs SELECT, INSERT, UPDATE, DELETE, MERGE and table DDL`,
+              );
+            }
           }
           if (parameters.length > 0) prepared.bind(values, types);
           return rowsOf<Row>(await interruptible(reader, signal, () => prepared.runAndReadAll()));
@@ -494,6 +544,7 @@ function createDuckDbWarehouse(
   const warehouse: Warehouse = {
     ensureTables: (tables: readonly AnyTable[], options?: WarehouseCallOptions) =>
       track(async () => {
+        refuseWriteWhenReadOnly('ensureTables');
         if (!Array.isArray(tables)) {
           throw new WarehouseSqlError('ensureTables takes an array of table definitions');
         }
@@ -521,6 +572,7 @@ function createDuckDbWarehouse(
     merge: (table, rows, options) =>
       track(async (): Promise<MergeResult> => {
         const t = tableSql(table);
+        refuseWriteWhenReadOnly(`merge into ${table.name}`);
         const checked = checkRows(table, rows);
         if (checked.rowCount === 0) return { inserted: 0, updated: 0 };
         const { inserted, updated } = await writes.run(
@@ -533,6 +585,7 @@ function createDuckDbWarehouse(
     replacePartition: (table, date, rows, options) =>
       track(async () => {
         const t = tableSql(table);
+        refuseWriteWhenReadOnly(`replacePartition of ${table.name}`);
         if (table.partitionBy === undefined) {
           throw new WarehouseSqlError(
             `replacePartition needs a table with partitionBy; ${table.name} has none`,
