@@ -14,7 +14,14 @@ describe('the table catalogue', () => {
     const names = allTables.map((table) => table.name);
     expect(new Set(names).size).toBe(names.length);
     expect(new Set(allTables.map((table) => table.dataset))).toEqual(
-      new Set(['nba_orchestration', 'nba_reference', 'nba_raw', 'nba_analytics', 'nba_precompute', 'nba_predictions']),
+      new Set([
+        'nba_orchestration',
+        'nba_reference',
+        'nba_raw',
+        'nba_analytics',
+        'nba_precompute',
+        'nba_predictions',
+      ]),
     );
   });
 });

@@ -1,4 +1,15 @@
-import type { Phase, ProcessorDefinition, ProcessorInput } from '../runtime/index.js';
+import type { Clock, Logger } from '@pipewell/core';
+import type { PredictionRequest, PredictionResult } from '../messages/index.js';
+import type { Queue } from '../queue/index.js';
+import type {
+  BookkeepingWriter,
+  ObjectStore,
+  Phase,
+  ProcessorDefinition,
+  ProcessorInput,
+} from '../runtime/index.js';
+import type { StateStore } from '../state/index.js';
+import type { Warehouse } from '../warehouse/index.js';
 
 /**
  * A processor as its phase lists it for the orchestrator: the definition, the processors of the
@@ -36,6 +47,8 @@ export interface ProcessorReport {
   readonly at: string;
   readonly degradedReasons?: readonly string[];
   readonly error?: string;
+  /** Phase 1 only: the object paths of the scraper's raw payloads (a manual phase-2 start reads them). */
+  readonly payloadPaths?: readonly string[];
 }
 
 /** A gate's decision between two phases, as recorded on the later phase's record. */
@@ -69,7 +82,17 @@ export interface PhaseRecord {
     readonly publishedAt?: string;
     readonly attempts: number;
     readonly lastError?: string;
+    /** ISO time: the gate into the next phase stayed shut, so nothing is published. */
+    readonly blockedAt?: string;
   };
+  /** The last phase of this run: no trigger goes beyond it. @default 6 */
+  readonly lastPhase?: Phase;
+  /** Processors whose trigger was published (marked after `publish` resolved). */
+  readonly triggered?: readonly string[];
+  /** ISO time the blocked-gate alert was raised (once per record). */
+  readonly alertedAt?: string;
+  /** How the phase ended: every processor reported, or the timer decided it. */
+  readonly decidedBy?: 'all-reported' | 'timer';
   /** ISO times. */
   readonly startedAt?: string;
   readonly finishedAt?: string;
@@ -115,6 +138,14 @@ export interface RunDateOptions {
   readonly onEvent?: (event: PipelineEvent) => void;
 }
 
+/** Options of {@link PipelineEngine.sweep}. */
+export interface SweepOptions {
+  /** Only this date's records. */
+  readonly dataDate?: string;
+  /** The queue is idle: a running phase with nothing in flight is stalled, decide it now. */
+  readonly stalled?: boolean;
+}
+
 /** The pipeline on its ports, as the CLI drives it. */
 export interface PipelineEngine extends AsyncDisposable {
   /**
@@ -125,6 +156,14 @@ export interface PipelineEngine extends AsyncDisposable {
   runDate(dataDate: string, options?: RunDateOptions): Promise<DateOutcome>;
   /** The completion record of every phase of `dataDate` (phases never started are absent). */
   status(dataDate: string): Promise<PhaseRecord[]>;
+  /** Create the subscriptions (each with its dead-letter topic) and start consuming. Idempotent. */
+  start(): Promise<void>;
+  /**
+   * Retry unpublished triggers, and decide phases past their deadline (with `stalled`, also
+   * running phases with nothing in flight: call it only when the queue is idle). Resolves with
+   * whether it did anything. The engine runs it on its timer and from `runDate`.
+   */
+  sweep(options?: SweepOptions): Promise<boolean>;
   close(): Promise<void>;
 }
 
@@ -134,4 +173,176 @@ export const phaseRecordsCollection = 'phase-completions';
 /** The id of the {@link PhaseRecord} of `phase` on `dataDate`: `3__2026-01-24`. */
 export function phaseRecordId(phase: Phase, dataDate: string): string {
   return `${phase}__${dataDate}`;
+}
+
+/** The input of a phase-2 (raw) processor: one scraper's payloads for the date. */
+export interface RawInput extends ProcessorInput {
+  readonly scraper: string;
+  readonly payloadPaths: readonly string[];
+}
+
+/**
+ * One check of a gate, measured in the warehouse: `actual` of `expected` records. A `hard` check
+ * needs all of them; a `soft` one passes at `threshold` (default 0.8) and opens the gate degraded
+ * below 100%. Judged by `@pipewell/soft-deps`.
+ */
+export interface GateCheck {
+  /** `player_game_summary`, `outputs with rows`. */
+  readonly name: string;
+  /** @default 'soft' */
+  readonly kind?: 'hard' | 'soft';
+  readonly expected: number;
+  readonly actual: number;
+  /** In (0, 1]. @default 0.8 */
+  readonly threshold?: number;
+  /** What is counted, for the reasons: `games of 2026-01-23 with rows`. */
+  readonly description?: string;
+  /**
+   * What a check that expects 0 records says: `'block'` (coverage cannot be measured: is the
+   * schedule loaded?) or `'proceed'` (nothing to cover, such as no games yesterday: it passes).
+   * @default 'block'
+   */
+  readonly whenNoneExpected?: 'proceed' | 'block';
+}
+
+/** What a gate function is told besides the date and the warehouse. */
+export interface GateContext {
+  /** The record of the phase the gate leads out of, as it stands. */
+  readonly record: PhaseRecord;
+  readonly signal?: AbortSignal;
+}
+
+/** Measures a gate's checks in the warehouse; a throw keeps the gate shut (fail closed). */
+export type GateFunction = (
+  dataDate: string,
+  warehouse: Warehouse,
+  context: GateContext,
+) => Promise<readonly GateCheck[]>;
+
+/** The gates between phases, by `from->to`. A gate left out opens once every processor reported. */
+export type GateName = '2->3' | '3->4' | '4->5' | '5->6';
+
+/** What phase 1 is told when its trigger arrives. */
+export interface PhaseOneContext {
+  readonly correlationId: string;
+  readonly signal: AbortSignal;
+}
+
+/** What the prediction functions of phase 5 get. */
+export interface PredictionDeps {
+  readonly warehouse: Warehouse;
+  readonly state: StateStore;
+  readonly queue: Queue;
+  readonly objects: ObjectStore;
+  readonly clock: Clock;
+  readonly logger: Logger;
+  readonly signal: AbortSignal;
+}
+
+/** A prediction batch as phase 5 tracks it. */
+export interface PredictionBatchSummary {
+  readonly batchId: string;
+  readonly dataDate: string;
+  /** Requests the coordinator sent. */
+  readonly expected: number;
+  /** Results recorded (predicted, skipped or failed). */
+  readonly completed: number;
+  /** Prediction rows written, when known. */
+  readonly rows?: number;
+}
+
+/**
+ * Phase 5 as the engine drives it: a coordinator (run by the phase trigger) that publishes one
+ * `prediction-request` per player, a worker for each request, and the batch bookkeeping.
+ */
+export interface PredictionsPhase {
+  readonly coordinator: PhaseProcessorEntry;
+  /** Predict one player; publishes its `prediction-result`. Throw to have it redelivered. */
+  handleRequest(request: PredictionRequest, deps: PredictionDeps): Promise<void>;
+  /** Record one result; `completedNow` is true for exactly one call per batch. */
+  recordResult(
+    result: PredictionResult,
+    deps: PredictionDeps,
+  ): Promise<{ readonly completedNow: boolean; readonly batch: PredictionBatchSummary }>;
+  /**
+   * Called when phase 5 stalled before `prediction_batch` reported: the queue went idle with
+   * results missing (`stalledBy: 'idle'`, the embedded run: nothing more will come), or the
+   * phase passed its deadline. Close the date's batch with what was recorded and resolve with
+   * its summary (the engine reports it as `prediction_batch`); resolve undefined when there is
+   * no batch, and the timer fails `prediction_batch`.
+   */
+  settleStalled(
+    dataDate: string,
+    deps: PredictionDeps,
+    options: { readonly stalledBy: 'idle' | 'deadline' },
+  ): Promise<PredictionBatchSummary | undefined>;
+}
+
+/** The figures of a date for the outcome, read from the warehouse by SQL the app supplies. */
+export interface DateFigures {
+  readonly games: number;
+  readonly players: number;
+  readonly predictions: number;
+  readonly graded: number;
+}
+
+/** The pipeline the engine runs: the phases' processors, the gates and the figures. */
+export interface PipelineDefinition {
+  readonly phase1: {
+    /** The scrapers phase 1 runs; each publishes its `scraper-complete` message. */
+    readonly expected: readonly string[];
+    run(dataDate: string, context: PhaseOneContext): Promise<void>;
+  };
+  readonly raw: {
+    readonly entries: readonly PhaseProcessorEntry<RawInput>[];
+    /** The raw processor that loads `scraper`'s payloads, if any. */
+    processorForScraper(scraper: string): string | undefined;
+  };
+  readonly phases: {
+    readonly 3: readonly PhaseProcessorEntry[];
+    readonly 4: readonly PhaseProcessorEntry[];
+    readonly 6: readonly PhaseProcessorEntry[];
+  };
+  readonly predictions: PredictionsPhase;
+  readonly gates: Partial<Record<GateName, GateFunction>>;
+  /** The figures of the outcome. @default all 0 */
+  summary?(dataDate: string, warehouse: Warehouse): Promise<DateFigures>;
+}
+
+/** Where alerts go: an `@pipewell/alerts` alerter fits. */
+export interface AlertTarget {
+  alert(input: {
+    readonly severity: 'info' | 'warning' | 'error' | 'critical';
+    readonly title: string;
+    readonly body?: string;
+    readonly fields?: Readonly<Record<string, string>>;
+    readonly key?: string;
+  }): Promise<unknown>;
+}
+
+/** What {@link createPipelineEngine} runs on. */
+export interface PipelineEngineDeps {
+  readonly warehouse: Warehouse;
+  readonly state: StateStore;
+  readonly queue: Queue;
+  readonly objects: ObjectStore;
+  readonly bookkeeping: BookkeepingWriter;
+  readonly clock: Clock;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+  readonly alerts: AlertTarget;
+  /** How long a phase may run before the timer decides it. @default 30 min */
+  readonly phaseTimeoutMs?: number;
+  /** How often the timer sweeps for phases past their deadline. @default 60 s */
+  readonly sweepIntervalMs?: number;
+  /** The first redelivery's wait on every subscription. @default 100 */
+  readonly minBackoffMs?: number;
+  /** @default 5 */
+  readonly maxDeliveryAttempts?: number;
+  /** How long a handler may run (phase 1 scrapes a whole date) before its lease is lost. @default 600_000 */
+  readonly ackDeadlineMs?: number;
+  /** Messages each subscriber handles at once. @default 8 */
+  readonly concurrency?: number;
+  /** A run's heartbeat interval (passed to `runProcessor`). */
+  readonly heartbeatIntervalMs?: number;
 }

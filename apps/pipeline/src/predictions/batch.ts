@@ -135,6 +135,11 @@ export async function recordPredictionResult(
 export interface SettleOptions {
   /** The share of expected players that must have reported. @default 0.95 */
   readonly minReportedShare?: number;
+  /**
+   * Settle without waiting for the stall deadline: for a caller that knows no more result can
+   * come (the embedded run, once its queue is idle). @default false
+   */
+  readonly ignoreDeadline?: boolean;
 }
 
 /**
@@ -151,11 +156,13 @@ export async function settleStalledBatches(
 ): Promise<PredictionBatch[]> {
   const minShare = options.minReportedShare ?? 0.95;
   const now = deps.clock.now();
+  const due = (batch: PredictionBatch): boolean =>
+    options.ignoreDeadline === true || Date.parse(batch.stallDeadlineAt) <= now;
   const where = dataDate === 'all' ? { status: 'running' } : { status: 'running', dataDate };
   const running = await deps.state.list<PredictionBatch>(predictionBatchesCollection, { where });
   const settled: PredictionBatch[] = [];
   for (const { id, doc } of running) {
-    if (doc.status !== 'running' || Date.parse(doc.stallDeadlineAt) > now) continue;
+    if (doc.status !== 'running' || !due(doc)) continue;
     let settledNow = false;
     const batch = await deps.state.update<PredictionBatch>(
       predictionBatchesCollection,
@@ -163,7 +170,7 @@ export async function settleStalledBatches(
       (current) => {
         settledNow = false;
         if (current === undefined || current.status !== 'running') return undefined;
-        if (Date.parse(current.stallDeadlineAt) > now) return undefined;
+        if (!due(current)) return undefined;
         const missing = missingPlayers(current);
         const share =
           current.expected.length === 0 ? 1 : 1 - missing.length / current.expected.length;

@@ -387,6 +387,21 @@ describe('recordPredictionResult and settleStalledBatches', () => {
     });
   });
 
+  it('settles before the deadline with ignoreDeadline (the embedded run, queue idle), still at 95%', async () => {
+    await createBatch('b-idle', D, ids(40));
+    await report('b-idle', ids(38));
+    expect(await settleStalledBatches(D, deps())).toEqual([]);
+    const [settled] = await settleStalledBatches(D, deps(), { ignoreDeadline: true });
+    expect(settled).toMatchObject({
+      batchId: 'b-idle',
+      status: 'stalled_complete',
+      missing: [39, 40],
+    });
+    await createBatch('b-idle-low', D, ids(40));
+    await report('b-idle-low', ids(30));
+    expect(await settleStalledBatches(D, deps(), { ignoreDeadline: true })).toEqual([]);
+  });
+
   it('leaves a batch with 90% reported running past its deadline', async () => {
     await createBatch('b90', D, ids(50));
     await report('b90', ids(45));

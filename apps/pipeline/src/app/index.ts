@@ -1,0 +1,14 @@
+export type { PipelineDefinitionDeps } from './definition.js';
+export { createPipelineDefinition } from './definition.js';
+export { pipelineGates } from './gates.js';
+export type { DateFigures } from './measures.js';
+export {
+  dateFigures,
+  gamesCovered,
+  playersPredicted,
+  precomputeOutputs,
+  rowsOn,
+  scheduledGames,
+} from './measures.js';
+export type { OpenPipelineAppOptions, PipelineApp } from './open-app.js';
+export { openPipelineApp, openPipelineEngine } from './open-app.js';

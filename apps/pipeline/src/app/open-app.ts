@@ -1,0 +1,176 @@
+import { join } from 'node:path';
+import {
+  type AlertSink,
+  createAlerter,
+  createFileOutbox,
+  createLoggerSink,
+  createSlackSink,
+} from '@pipewell/alerts';
+import {
+  type Clock,
+  type Env,
+  type Logger,
+  readEnv,
+  silentLogger,
+  systemClock,
+} from '@pipewell/core';
+import { allTables } from '../catalog/index.js';
+import { type DataDir, openDataDir } from '../data-dir/index.js';
+import { openLocalObjectStore } from '../objects/index.js';
+import { createPipelineEngine, type PipelineEngine } from '../orchestration/index.js';
+import { type ProviderHandle, startProvider } from '../provider/index.js';
+import { openLocalQueue } from '../queue/index.js';
+import { createBookkeepingWriter } from '../runtime/index.js';
+import { createSourceHttp, sourceConfigFromEnv } from '../scrapers/index.js';
+import { createStateBreakerStore, openLocalStateStore } from '../state/index.js';
+import { openDuckDbWarehouse, scraperExecutionLog } from '../warehouse/index.js';
+import { createPipelineDefinition } from './definition.js';
+
+/** What {@link openPipelineApp} takes. */
+export interface OpenPipelineAppOptions {
+  /** The data directory (created when missing). */
+  readonly dataDir: string;
+  /** What this process runs, shown to a second command that finds the directory busy. */
+  readonly command: string;
+  /** Seed of the built-in provider's league. @default 42 */
+  readonly seed?: number | string;
+  /**
+   * Provider URLs and keys (`NBA_CDN_BASE_URL`, `BALLDONTLIE_BASE_URL`, ...; see
+   * `sourceConfigFromEnv`), and `SLACK_WEBHOOK_URL` for alerts. Without `NBA_CDN_BASE_URL` the
+   * built-in provider starts on 127.0.0.1. @default process.env
+   */
+  readonly env?: Env;
+  /** @default systemClock */
+  readonly clock?: Clock;
+  /** @default silentLogger */
+  readonly logger?: Logger;
+}
+
+/** The embedded pipeline, open on its data directory. Close it to release the directory. */
+export interface PipelineApp extends AsyncDisposable {
+  readonly engine: PipelineEngine;
+  readonly dataDir: DataDir;
+  /** The built-in provider, when no provider URL was configured. */
+  readonly provider: ProviderHandle | undefined;
+  close(): Promise<void>;
+}
+
+const sourceEnvNames = [
+  'NBA_CDN_BASE_URL',
+  'BALLDONTLIE_BASE_URL',
+  'ESPN_BASE_URL',
+  'ODDS_API_BASE_URL',
+] as const;
+
+/**
+ * Open the pipeline on the embedded backend: the data directory (locked for this process), the
+ * DuckDB warehouse with every table, the local queue, state store and object store, the source
+ * HTTP clients (retry and a breaker per source, breaker state in the state store), the alerter
+ * (logger, plus Slack when `SLACK_WEBHOOK_URL` is set, with a durable outbox), and the engine. A
+ * provider URL left unset is served by the built-in provider on 127.0.0.1, whose "today" follows
+ * the pipeline date, so a past date sees what it would have seen that morning.
+ */
+export async function openPipelineApp(options: OpenPipelineAppOptions): Promise<PipelineApp> {
+  const clock = options.clock ?? systemClock;
+  const logger = options.logger ?? silentLogger;
+  const env = readEnv(options.env);
+  const dataDir = await openDataDir(options.dataDir, { command: options.command, clock, logger });
+  const cleanups: Array<() => Promise<unknown>> = [() => dataDir.close()];
+  const closeAll = async () => {
+    for (const cleanup of cleanups.splice(0).reverse()) {
+      await cleanup().catch((error: unknown) => logger.warn({ err: error }, 'close failed'));
+    }
+  };
+  try {
+    const needsProvider = sourceEnvNames.some((name) => (env[name] ?? '').trim() === '');
+    const provider = needsProvider
+      ? await startProvider({ seed: options.seed ?? 42, clock })
+      : undefined;
+    if (provider !== undefined) cleanups.push(() => provider.close());
+
+    const warehouse = await openDuckDbWarehouse({ path: dataDir.warehousePath });
+    cleanups.push(() => warehouse.close());
+    await warehouse.ensureTables(allTables);
+    const state = await openLocalStateStore({ dir: dataDir.stateDir, clock, logger });
+    cleanups.push(() => state.close());
+    const queue = await openLocalQueue({ dir: dataDir.queueDir, clock, logger });
+    cleanups.push(() => queue.close());
+    const objects = await openLocalObjectStore({ dir: dataDir.objectsDir });
+    const bookkeeping = createBookkeepingWriter({ warehouse, clock, logger });
+    cleanups.push(() => bookkeeping.close());
+
+    const local = provider?.urls;
+    const config = sourceConfigFromEnv(env, {
+      nbaCdn: { baseUrl: local?.nbaCdn ?? '' },
+      balldontlie: { baseUrl: local?.balldontlie ?? '', apiKey: 'local' },
+      espn: { baseUrl: local?.espn ?? '' },
+      oddsApi: { baseUrl: local?.oddsApi ?? '', apiKey: 'local' },
+    });
+    const http = createSourceHttp({
+      config,
+      clock,
+      logger,
+      breakerStore: createStateBreakerStore(state),
+    });
+
+    const sinks: AlertSink[] = [createLoggerSink({ logger })];
+    const slack = (env.SLACK_WEBHOOK_URL ?? '').trim();
+    if (slack !== '') sinks.push(createSlackSink({ webhookUrl: slack, clock }));
+    const alerter = createAlerter({
+      sinks,
+      outbox: createFileOutbox({ path: join(dataDir.path, 'alert-outbox.json'), clock, logger }),
+      clock,
+      logger,
+    });
+    cleanups.push(() => alerter.close({ timeoutMs: 5_000 }));
+
+    const definition = createPipelineDefinition({
+      http,
+      warehouse,
+      objects,
+      queue,
+      state,
+      clock,
+      logger,
+      recordScraperRun: async (row) => bookkeeping.write(scraperExecutionLog, row),
+      ...(provider === undefined
+        ? {}
+        : { beforeScrape: (date: string) => provider.setToday(date) }),
+    });
+    const engine = createPipelineEngine(
+      { warehouse, state, queue, objects, bookkeeping, clock, logger, alerts: alerter },
+      definition,
+    );
+    cleanups.push(() => engine.close());
+    await engine.start();
+
+    const app: PipelineApp = {
+      engine,
+      dataDir,
+      provider,
+      close: closeAll,
+      [Symbol.asyncDispose]: closeAll,
+    };
+    return app;
+  } catch (error) {
+    await closeAll();
+    throw error;
+  }
+}
+
+/**
+ * {@link openPipelineApp} as the CLI wants it: the engine, whose `close()` closes the whole app
+ * (engine, alerter, bookkeeping, queue, state, warehouse, provider) and releases the directory.
+ */
+export async function openPipelineEngine(options: OpenPipelineAppOptions): Promise<PipelineEngine> {
+  const app = await openPipelineApp(options);
+  const { engine } = app;
+  return {
+    runDate: (dataDate, runOptions) => engine.runDate(dataDate, runOptions),
+    status: (dataDate) => engine.status(dataDate),
+    start: () => engine.start(),
+    sweep: (sweepOptions) => engine.sweep(sweepOptions),
+    close: () => app.close(),
+    [Symbol.asyncDispose]: () => app.close(),
+  };
+}

@@ -1,0 +1,96 @@
+import { isPermanentError } from '@pipewell/retry';
+import { type PhaseCompletion, phaseCompletionSchema, topics } from '../messages/index.js';
+import type { MessageContext, Queue } from '../queue/index.js';
+import {
+  PermanentProcessorError,
+  type Phase,
+  type ProcessorInput,
+  type RunProcessorDeps,
+  runProcessor,
+} from '../runtime/index.js';
+import type { PhaseProcessorEntry } from './types.js';
+
+const maxAttribute = 1_000;
+
+function cut(text: string): string {
+  return text.length > maxAttribute ? `${text.slice(0, maxAttribute - 1)}…` : text;
+}
+
+/** The message of `error`, for a report. */
+export function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}
+
+/**
+ * Publish a {@link PhaseCompletion} on `phase-complete`. The schema has no field for an error
+ * or degradation reasons, so they travel as the attributes `error` and `degradedReasons`
+ * (one reason a line), cut to Pub/Sub's attribute size.
+ */
+export async function publishCompletion(
+  queue: Pick<Queue, 'publish'>,
+  completion: PhaseCompletion,
+  extra: { readonly error?: string; readonly degradedReasons?: readonly string[] } = {},
+): Promise<void> {
+  const attributes: Record<string, string> = {};
+  if (extra.error !== undefined) attributes.error = cut(extra.error);
+  if (extra.degradedReasons !== undefined && extra.degradedReasons.length > 0) {
+    attributes.degradedReasons = cut(extra.degradedReasons.join('\n'));
+  }
+  await queue.publish(topics.phaseComplete, phaseCompletionSchema.parse(completion), {
+    attributes,
+  });
+}
+
+/** What {@link runAndReport} needs: `runProcessor`'s ports and the subscription's attempt limit. */
+export interface RunAndReportDeps extends Omit<RunProcessorDeps, 'attempt' | 'signal'> {
+  readonly maxDeliveryAttempts: number;
+}
+
+/**
+ * Run `entry`'s processor for one delivery of its trigger and publish its completion. A
+ * permanent error, or any error on the last delivery, is reported `failed` first (so the phase
+ * ends without waiting for the timer); the error is then rethrown for the queue: dead-letter
+ * (permanent) or NACK and redelivery (transient).
+ */
+export async function runAndReport(
+  entry: PhaseProcessorEntry,
+  phase: Phase,
+  input: ProcessorInput,
+  correlationId: string,
+  context: Pick<MessageContext, 'deliveryAttempt' | 'signal'>,
+  deps: RunAndReportDeps,
+): Promise<void> {
+  const { processor } = entry;
+  const base = {
+    phase,
+    processor: processor.name,
+    dataDate: input.dataDate,
+    outputs: processor.outputs.map((table) => table.name),
+    correlationId,
+  };
+  try {
+    const result = await runProcessor(processor, input, {
+      ...deps,
+      attempt: context.deliveryAttempt,
+      signal: context.signal,
+    });
+    await publishCompletion(
+      deps.queue,
+      { ...base, runId: result.runId, status: result.status, rows: result.rows },
+      { degradedReasons: result.degradedReasons },
+    );
+  } catch (error) {
+    if (isPermanentError(error) || context.deliveryAttempt >= deps.maxDeliveryAttempts) {
+      const runId =
+        error instanceof PermanentProcessorError
+          ? error.runId
+          : `${processor.name}__${input.dataDate}__a${context.deliveryAttempt}__failed`;
+      await publishCompletion(
+        deps.queue,
+        { ...base, runId, status: 'failed', rows: 0 },
+        { error: messageOf(error) },
+      );
+    }
+    throw error;
+  }
+}
