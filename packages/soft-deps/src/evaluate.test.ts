@@ -425,6 +425,114 @@ describe('evaluateDependencies', () => {
   });
 });
 
+describe('evaluateDependencies: whenNoneExpected', () => {
+  it("blocks on 0 expected by default and with 'block', as before", async () => {
+    for (const props of [
+      { coverage: counts(0, 0) },
+      { coverage: counts(0, 0), whenNoneExpected: 'block' as const },
+    ]) {
+      const result = await evaluate(mapWith({ props }));
+      expect(result.decision).toBe('blocked');
+      expect(result.perUpstream[0]).toMatchObject({ status: 'error', expected: 0, actual: 0 });
+    }
+  });
+
+  it("proceeds on 0 expected with 'proceed': complete, unmeasured, and the reasons say why", async () => {
+    const result = await evaluate(
+      mapWith({
+        gamebook: { kind: 'hard', coverage: counts(0, 0), whenNoneExpected: 'proceed' },
+        props: { coverage: counts(0, 2), whenNoneExpected: 'proceed' },
+      }),
+    );
+    expect(result).toMatchObject({ decision: 'proceed', coverage: null });
+    expect(result.perUpstream.map((u) => [u.status, u.expected, u.actual, u.coverage])).toEqual([
+      ['complete', 0, 0, null],
+      ['complete', 0, 2, null],
+    ]);
+    expect(result.reasons).toEqual([
+      "proceed: all 2 upstreams complete, 2 of them with 0 records expected (whenNoneExpected: 'proceed')",
+      "gamebook: expected 0 records for 2026-01-24, nothing missing (whenNoneExpected: 'proceed')",
+      "props: expected 0 records for 2026-01-24, nothing missing (whenNoneExpected: 'proceed'); 2 present all the same",
+    ]);
+  });
+
+  it('still judges the other upstreams: a partial one degrades, an insufficient one blocks', async () => {
+    const none = { coverage: counts(0, 0), whenNoneExpected: 'proceed' as const };
+    const degraded = await evaluate(mapWith({ none, props: { coverage: counts(10, 9) } }));
+    expect(degraded.decision).toBe('degraded');
+    expect(degraded.coverage).toBe(0.9);
+    const blocked = await evaluate(mapWith({ none, props: { coverage: counts(10, 5) } }));
+    expect(blocked.decision).toBe('blocked');
+    expect(blocked.reasons[0]).toBe('blocked: 1 of 2 upstreams not ready');
+  });
+
+  it("only opts out of the 0 case: errors and short counts still block under 'proceed'", async () => {
+    for (const coverage of [
+      counts(10, 0),
+      counts(-1, 0),
+      () => Promise.reject(new Error('down')),
+    ]) {
+      const result = await evaluate(mapWith({ props: { coverage, whenNoneExpected: 'proceed' } }));
+      expect(result.decision).toBe('blocked');
+    }
+  });
+
+  it('keeps the opt-out under strict', async () => {
+    const map = mapWith({ props: { coverage: counts(0, 0), whenNoneExpected: 'proceed' } });
+    expect((await evaluate(map, { strict: true })).decision).toBe('proceed');
+  });
+});
+
+describe('evaluateDependencies: context', () => {
+  it("passes options.context to every coverage function, typed by the map's C", async () => {
+    const warehouse = {
+      rows: new Map([
+        ['gamebook', 10],
+        ['props', 9],
+      ]),
+    };
+    const seen: Array<[string, string, unknown]> = [];
+    const count =
+      (table: string) =>
+      (date: string, { context, upstream }: { context: typeof warehouse; upstream: string }) => {
+        seen.push([date, upstream, context]);
+        return { expected: 10, actual: context.rows.get(table) ?? 0 };
+      };
+    const map = createDependencyMap<typeof warehouse>({
+      processors: {
+        player_game_summary: {
+          upstreams: {
+            gamebook: { coverage: count('gamebook') },
+            props: { coverage: count('props') },
+          },
+        },
+      },
+    });
+    const result = await evaluateDependencies(map, 'player_game_summary', '2026-01-24', {
+      context: warehouse,
+    });
+    expect(result.decision).toBe('degraded');
+    expect(seen).toEqual([
+      ['2026-01-24', 'gamebook', warehouse],
+      ['2026-01-24', 'props', warehouse],
+    ]);
+  });
+
+  it('passes context undefined when none is given', async () => {
+    const seen: unknown[] = [];
+    const map = mapWith({
+      props: {
+        coverage: (_date, context) => {
+          seen.push('context' in context, context.context);
+          return { expected: 1, actual: 1 };
+        },
+      },
+    });
+    await evaluate(map);
+    expect(seen).toEqual([true, undefined]);
+  });
+});
+
 describe('evaluateDependencies (property)', () => {
   // Integer counts and percentages: fast-check's doubles crowd the boundaries, which hides the
   // partial-coverage cases where decisions differ.

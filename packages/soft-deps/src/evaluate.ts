@@ -5,8 +5,10 @@ import type { DependencyKind, DependencyMap, ResolvedUpstream } from './map.js';
 export type Decision = 'proceed' | 'degraded' | 'blocked';
 
 /**
- * One upstream's verdict: `complete` (100%), `partial` (a soft upstream at or above its
- * threshold), `insufficient` (below what its kind needs), `error` (coverage could not be measured).
+ * One upstream's verdict: `complete` (100%, or 0 records expected from an upstream with
+ * `whenNoneExpected: 'proceed'`, its `coverage` then null), `partial` (a soft upstream at or above
+ * its threshold), `insufficient` (below what its kind needs), `error` (coverage could not be
+ * measured).
  */
 export type UpstreamStatus = 'complete' | 'partial' | 'insufficient' | 'error';
 
@@ -18,7 +20,10 @@ export interface UpstreamResult {
   readonly threshold: number;
   readonly expected: number | null;
   readonly actual: number | null;
-  /** actual / expected, capped at 1; null when it could not be measured. */
+  /**
+   * actual / expected, capped at 1; null when it could not be measured (an error, or 0 records
+   * expected).
+   */
   readonly coverage: number | null;
   readonly status: UpstreamStatus;
   readonly reason: string;
@@ -36,8 +41,8 @@ export interface DependencyDecision {
   readonly reasons: readonly string[];
 }
 
-/** Options for {@link evaluateDependencies}. */
-export interface EvaluateOptions {
+/** Options for {@link evaluateDependencies}; `C` is the type of the run's `context`. */
+export interface EvaluateOptions<C = undefined> {
   /**
    * The soft threshold for this call, in (0, 1]: it replaces the map's default, while an
    * upstream's own threshold and then the processor's still win over it.
@@ -54,7 +59,21 @@ export interface EvaluateOptions {
   readonly strict?: boolean;
   /** Aborts the coverage functions; evaluation then rejects with the reason. */
   readonly signal?: AbortSignal;
+  /**
+   * The caller's value passed to every coverage function as `context` (the run's warehouse,
+   * say), typed by the map. Required when the map's `C` does not admit `undefined`.
+   * @default undefined
+   */
+  readonly context?: C;
 }
+
+/**
+ * The trailing options parameter of {@link evaluateDependencies}: optional when the map needs no
+ * context (`C` admits `undefined`), required with its `context` otherwise.
+ */
+export type EvaluateOptionsArgument<C> = undefined extends C
+  ? [options?: EvaluateOptions<C>]
+  : [options: EvaluateOptions<C> & { readonly context: C }];
 
 const rank: Readonly<Record<Decision, number>> = { proceed: 0, degraded: 1, blocked: 2 };
 
@@ -88,12 +107,13 @@ function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
-async function measure(
-  upstream: ResolvedUpstream,
+async function measure<C>(
+  upstream: ResolvedUpstream<C>,
   threshold: number,
   processorName: string,
   dataDate: string,
   signal: AbortSignal | undefined,
+  context: C,
 ): Promise<UpstreamResult> {
   const base = { name: upstream.name, kind: upstream.kind, threshold };
   const error = (reason: string): UpstreamResult => ({
@@ -109,7 +129,12 @@ async function measure(
   }
   let counts: unknown;
   try {
-    counts = await upstream.coverage(dataDate, { processorName, upstream: upstream.name, signal });
+    counts = await upstream.coverage(dataDate, {
+      processorName,
+      upstream: upstream.name,
+      signal,
+      context,
+    });
   } catch (thrown) {
     if (signal?.aborted) throw signal.reason;
     return error(`coverage check failed: ${messageOf(thrown)}`);
@@ -119,6 +144,17 @@ async function measure(
     return error(
       `coverage check returned invalid counts (expected ${String(expected)}, actual ${String(actual)}); both must be numbers >= 0`,
     );
+  }
+  if (expected === 0 && upstream.whenNoneExpected === 'proceed') {
+    const over = actual > 0 ? `; ${actual} present all the same` : '';
+    return {
+      ...base,
+      expected,
+      actual,
+      coverage: null,
+      status: 'complete',
+      reason: `${upstream.name}: expected 0 records for ${dataDate}, nothing missing (whenNoneExpected: 'proceed')${over}`,
+    };
   }
   if (expected === 0) {
     return {
@@ -180,10 +216,12 @@ function blocked(processorName: string, dataDate: string, reason: string): Depen
 /**
  * Decide whether `processorName` may run for `dataDate` from its upstreams' coverage:
  * - `blocked` when a hard upstream is below 100%, a soft one below its threshold, or a coverage
- *   check fails (throws, returns negative or non-numeric counts, or expects 0 records);
+ *   check fails (throws, returns negative or non-numeric counts, or expects 0 records from an
+ *   upstream whose `whenNoneExpected` is `'block'`, the default);
  * - `degraded` when every upstream passes but some soft one is below 100%, unless the share of
  *   records that would be degraded passes the degradation budget (then `blocked`);
- * - `proceed` when every upstream is complete.
+ * - `proceed` when every upstream is complete; an upstream with `whenNoneExpected: 'proceed'`
+ *   that expects 0 records counts as complete, and the reasons name it.
  *
  * A soft upstream's threshold is its own, else its processor's, else `options.threshold`, else
  * the map's. A shortfall exactly equal to the degradation budget is within it.
@@ -191,18 +229,23 @@ function blocked(processorName: string, dataDate: string, reason: string): Depen
  * Bad input never throws: an unknown processor, an impossible data date (`2026-02-30`), for
  * example, is a `blocked` decision with a reason. Only an abort through `options.signal` rejects.
  *
+ * `options.context` reaches every coverage function as `context`: required, and typed, when the
+ * map's coverage functions need one (a {@link DependencyMap} whose `C` does not admit undefined).
+ *
  * @example
  * ```ts
  * const { decision, reasons } = await evaluateDependencies(map, 'player_game_summary', '2026-01-24');
  * if (decision === 'blocked') await alerts.send({ title: 'player_game_summary blocked', lines: reasons });
  * ```
  */
-export async function evaluateDependencies(
-  map: DependencyMap,
+export async function evaluateDependencies<C = undefined>(
+  map: DependencyMap<C>,
   processorName: string,
   dataDate: string,
-  options: EvaluateOptions = {},
+  ...[given]: EvaluateOptionsArgument<C>
 ): Promise<DependencyDecision> {
+  // Without options, a map that needs a context was called from untyped code: it gets undefined.
+  const options: EvaluateOptions<C> = given ?? {};
   options.signal?.throwIfAborted();
   const processor = map?.processors?.get(processorName);
   if (processor === undefined) {
@@ -238,7 +281,14 @@ export async function evaluateDependencies(
         options.strict || upstream.kind === 'hard'
           ? 1
           : (upstream.ownThreshold ?? processor.threshold ?? override ?? map.threshold);
-      return measure(upstream, threshold, processorName, dataDate, options.signal);
+      return measure(
+        upstream,
+        threshold,
+        processorName,
+        dataDate,
+        options.signal,
+        options.context as C,
+      );
     }),
   );
 
@@ -280,7 +330,14 @@ export async function evaluateDependencies(
     }
   } else {
     decision = 'proceed';
-    reasons.push(`proceed: all ${perUpstream.length} upstreams complete`);
+    // Complete with nothing expected: say so, as this is the one proceed that measured nothing.
+    const noneExpected = perUpstream.filter((result) => result.expected === 0);
+    reasons.push(
+      noneExpected.length === 0
+        ? `proceed: all ${perUpstream.length} upstreams complete`
+        : `proceed: all ${perUpstream.length} upstreams complete, ${noneExpected.length} of them with 0 records expected (whenNoneExpected: 'proceed')`,
+      ...noneExpected.map((r) => r.reason),
+    );
   }
   return { processorName, dataDate, decision, coverage, perUpstream, reasons };
 }

@@ -261,10 +261,74 @@ describe('createDependencyGuard options', () => {
       '"treshold" is not an option (options: map, sink, threshold, degradationBudget, strict, clock, logger)',
     ],
     ['signal', { map, signal: new AbortController().signal }, '; pass signal to guard.run()'],
+    ['context', { map, context: {} }, '; pass context to guard.run()'],
   ])('names the option %s when it is wrong', (option, options, message) => {
     const error = optionsError(options);
     expect(error.option).toBe(option);
     expect(error.message).toContain(message);
+  });
+
+  it('passes each run its own context: one guard, built once, for every warehouse', async () => {
+    interface Warehouse {
+      readonly name: string;
+      count(table: string, date: string): number;
+    }
+    const seen: string[] = [];
+    const typedMap = createDependencyMap<Warehouse>({
+      processors: {
+        player_game_summary: {
+          upstreams: {
+            props: {
+              coverage: (date, { context, signal }) => {
+                seen.push(
+                  `${context.name} ${date} ${signal === undefined ? 'no signal' : 'signal'}`,
+                );
+                return { expected: 10, actual: context.count('props', date) };
+              },
+            },
+          },
+        },
+      },
+    });
+    const guard = createDependencyGuard({ map: typedMap });
+    const full: Warehouse = { name: 'full', count: () => 10 };
+    const half: Warehouse = { name: 'half', count: () => 5 };
+    const signal = new AbortController().signal;
+    expect(await guard.run({ ...run, context: full }, () => 'rows')).toMatchObject({
+      status: 'ran',
+    });
+    expect(await guard.run({ ...run, context: half, signal }, () => 'rows')).toMatchObject({
+      status: 'skipped',
+    });
+    expect((await guard.check({ ...run, context: full })).decision).toBe('proceed');
+    expect(seen).toEqual([
+      'full 2026-01-24 no signal',
+      'half 2026-01-24 signal',
+      'full 2026-01-24 no signal',
+    ]);
+  });
+
+  it("runs, without recording, when an upstream with whenNoneExpected 'proceed' expects 0", async () => {
+    const sink = createMemoryDecisionSink();
+    const opening = createDependencyMap({
+      processors: {
+        player_daily_cache: {
+          upstreams: {
+            history: { coverage: () => ({ expected: 0, actual: 0 }), whenNoneExpected: 'proceed' },
+          },
+        },
+      },
+    });
+    const guard = createDependencyGuard({ map: opening, sink });
+    const outcome = await guard.run(
+      { processorName: 'player_daily_cache', dataDate: '2026-10-21' },
+      () => 0,
+    );
+    expect(outcome).toMatchObject({ status: 'ran', result: 0, decision: { decision: 'proceed' } });
+    expect(outcome.decision.reasons[1]).toBe(
+      "history: expected 0 records for 2026-10-21, nothing missing (whenNoneExpected: 'proceed')",
+    );
+    expect(sink.entries).toEqual([]);
   });
 
   it('recognises a DependencyGuardOptionsError from another copy of the package', () => {

@@ -1,17 +1,23 @@
 import { type Clock, type Logger, silentLogger, systemClock } from '@pipewell/core';
 import { DependencyGuardOptionsError } from './errors.js';
-import { type DependencyDecision, type EvaluateOptions, evaluateDependencies } from './evaluate.js';
+import {
+  type DependencyDecision,
+  type EvaluateOptions,
+  type EvaluateOptionsArgument,
+  evaluateDependencies,
+} from './evaluate.js';
 import type { DependencyMap } from './map.js';
 import type { DecisionSink } from './sink.js';
 
 /**
  * Options for {@link createDependencyGuard}, every one checked when the guard is created.
  * `threshold` is the call-level threshold: an upstream's own threshold, then its processor's,
- * win over it.
+ * win over it. `C` is the type of the `context` each run passes to the map's coverage functions.
  */
-export interface DependencyGuardOptions extends Omit<EvaluateOptions, 'signal'> {
+export interface DependencyGuardOptions<C = undefined>
+  extends Omit<EvaluateOptions, 'signal' | 'context'> {
   /** The dependency map, from {@link createDependencyMap} or {@link parseDependencyMap}. */
-  readonly map: DependencyMap;
+  readonly map: DependencyMap<C>;
   /** Where degraded and blocked decisions are recorded. @default none */
   readonly sink?: DecisionSink;
   /** @default systemClock */
@@ -39,13 +45,17 @@ const loggerMethods = ['debug', 'info', 'warn', 'error'] as const;
 export interface OptionsCaller {
   readonly name: string;
   readonly extraOptions: readonly string[];
+  /** Where the per-run options go instead. */
   readonly signalGoesTo: string;
+  /** The per-run options it takes (`signal`, `context`), named in the hint when given here. */
+  readonly perRunOptions: readonly string[];
 }
 
 const guardCaller: OptionsCaller = {
   name: 'createDependencyGuard',
   extraOptions: [],
   signalGoesTo: 'guard.run()',
+  perRunOptions: ['signal', 'context'],
 };
 
 /**
@@ -89,8 +99,8 @@ function share(caller: OptionsCaller, option: string, value: unknown, lowerOpen:
  * Check every option once, so a bad one fails at start-up rather than skipping every run.
  * @internal
  */
-export function checkGuardOptions(
-  options: DependencyGuardOptions,
+export function checkGuardOptions<C>(
+  options: DependencyGuardOptions<C>,
   caller: OptionsCaller = guardCaller,
 ): void {
   if (typeof options !== 'object' || options === null) {
@@ -102,7 +112,7 @@ export function checkGuardOptions(
       throw optionError(
         caller,
         name,
-        `"${name}" is not an option (options: ${names.join(', ')}${name === 'signal' ? `; pass signal to ${caller.signalGoesTo}` : ''})`,
+        `"${name}" is not an option (options: ${names.join(', ')}${caller.perRunOptions.includes(name) ? `; pass ${name} to ${caller.signalGoesTo}` : ''})`,
       );
     }
   }
@@ -134,13 +144,24 @@ export function checkGuardOptions(
   }
 }
 
-/** Which run a guard is asked about. */
-export interface GuardedRun {
+/**
+ * Which run a guard is asked about. `C` is the type of the map's `context`: `context` is optional
+ * when `C` admits `undefined` (the default), required otherwise.
+ */
+export type GuardedRun<C = undefined> = {
   readonly processorName: string;
   readonly dataDate: string;
   readonly runId?: string;
   readonly signal?: AbortSignal;
-}
+} & (undefined extends C
+  ? {
+      /** Passed to every coverage function as `context`. @default undefined */
+      readonly context?: C;
+    }
+  : {
+      /** Passed to every coverage function as `context` (the run's warehouse, say). */
+      readonly context: C;
+    });
 
 /** What the guarded function receives. */
 export interface GuardContext {
@@ -156,19 +177,23 @@ export type GuardOutcome<T> =
   | { readonly status: 'ran-degraded'; readonly decision: DependencyDecision; readonly result: T }
   | { readonly status: 'skipped'; readonly decision: DependencyDecision };
 
-/** Wraps processor runs in a dependency check. */
-export interface DependencyGuard {
+/** Wraps processor runs in a dependency check; `C` is the type of each run's `context`. */
+export interface DependencyGuard<C = undefined> {
   /**
    * Evaluate the run's dependencies, then call `fn` (proceed), call it marked degraded, or skip
    * it (blocked). Degraded and blocked decisions go to the sink. `fn`'s own errors propagate.
+   * `run.context` reaches the coverage functions.
    */
-  run<T>(run: GuardedRun, fn: (context: GuardContext) => T | Promise<T>): Promise<GuardOutcome<T>>;
+  run<T>(
+    run: GuardedRun<C>,
+    fn: (context: GuardContext) => T | Promise<T>,
+  ): Promise<GuardOutcome<T>>;
   /**
    * Evaluate the run's dependencies with the guard's options and return the decision, without
    * running anything or recording it in the sink: for asking ahead ("may the 2026-01-24 run
    * start?"). `run` is the one that records.
    */
-  check(run: GuardedRun): Promise<DependencyDecision>;
+  check(run: GuardedRun<C>): Promise<DependencyDecision>;
 }
 
 /**
@@ -182,8 +207,24 @@ export interface DependencyGuard {
  * // in the processor:
  * return deps.run({ processorName: 'player_game_summary', dataDate }, ({ degraded }) => this.process(dataDate, { degraded }));
  * ```
+ *
+ * @example
+ * ```ts
+ * // Built once: the coverage functions read the warehouse each run passes as `context`.
+ * const map = createDependencyMap<Warehouse>({
+ *   processors: {
+ *     player_game_summary: {
+ *       upstreams: { gamebook: { coverage: (date, { context }) => context.coverage('gamebook', date) } },
+ *     },
+ *   },
+ * });
+ * const deps = createDependencyGuard({ map });
+ * await deps.run({ processorName: 'player_game_summary', dataDate, context: warehouse }, summarize);
+ * ```
  */
-export function createDependencyGuard(options: DependencyGuardOptions): DependencyGuard {
+export function createDependencyGuard<C = undefined>(
+  options: DependencyGuardOptions<C>,
+): DependencyGuard<C> {
   checkGuardOptions(options);
   return guardFrom(options);
 }
@@ -192,13 +233,23 @@ export function createDependencyGuard(options: DependencyGuardOptions): Dependen
  * The guard for options already checked by {@link checkGuardOptions}.
  * @internal
  */
-export function guardFrom(options: DependencyGuardOptions): DependencyGuard {
+export function guardFrom<C>(options: DependencyGuardOptions<C>): DependencyGuard<C> {
   const { map, sink, clock = systemClock, logger = silentLogger, ...evaluateOptions } = options;
-  const check = (run: GuardedRun): Promise<DependencyDecision> =>
-    evaluateDependencies(map, run.processorName, run.dataDate, {
+  const check = (run: GuardedRun<C>): Promise<DependencyDecision> => {
+    const { context } = run as { readonly context?: C };
+    const evaluate: EvaluateOptions<C> = {
       ...evaluateOptions,
       ...(run.signal === undefined ? {} : { signal: run.signal }),
-    });
+      ...(context === undefined ? {} : { context }),
+    };
+    // The run's type already required a context when the map needs one.
+    return evaluateDependencies(
+      map,
+      run.processorName,
+      run.dataDate,
+      ...([evaluate] as EvaluateOptionsArgument<C>),
+    );
+  };
   return {
     check,
     async run(run, fn) {

@@ -3,6 +3,7 @@ export type {
   Decision,
   DependencyDecision,
   EvaluateOptions,
+  EvaluateOptionsArgument,
   UpstreamResult,
   UpstreamStatus,
 } from './evaluate.js';
@@ -25,6 +26,7 @@ export type {
   DependencyMapOptions,
   ProcessorConfig,
   UpstreamConfig,
+  WhenNoneExpected,
 } from './map.js';
 export { createDependencyMap, DependencyMapError, parseDependencyMap } from './map.js';
 export type { SoftDependenciesOptions, SoftDependencyProcessor } from './mixin.js';

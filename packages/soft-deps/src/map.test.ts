@@ -73,6 +73,10 @@ describe('dependency maps', () => {
       { processors: { p: { upstreams: { u: { coverage: 42 } } } } },
       'processors.p.upstreams.u.coverage',
     ],
+    [
+      { processors: { p: { upstreams: { u: { coverage: 'x', whenNoneExpected: 'skip' } } } } },
+      'processors.p.upstreams.u.whenNoneExpected',
+    ],
     [{ processors: { p: { upstream: {} } } }, 'processors.p'],
     [{ threshold: 0, processors: {} }, 'threshold'],
     [{}, 'processors'],
@@ -135,6 +139,27 @@ describe('dependency maps', () => {
     ]);
     const decision = await evaluateDependencies(map, 'p', '2026-01-24');
     expect(decision.perUpstream.map((u) => u.status)).toEqual(['error', 'complete']);
+  });
+
+  it("take whenNoneExpected from JSON, 'block' when left out", async () => {
+    const map = parseDependencyMap(
+      JSON.stringify({
+        processors: {
+          p: {
+            upstreams: {
+              opening: { coverage: 'none', whenNoneExpected: 'proceed' },
+              schedule: { coverage: 'none' },
+            },
+          },
+        },
+      }),
+      { sources: { none: () => ({ expected: 0, actual: 0 }) } },
+    );
+    const decision = await evaluateDependencies(map, 'p', '2026-10-21');
+    expect(decision.perUpstream.map((u) => [u.name, u.status])).toEqual([
+      ['opening', 'complete'],
+      ['schedule', 'error'],
+    ]);
   });
 
   it('take a default degradation budget in [0, 1] for processors without their own', () => {

@@ -63,6 +63,7 @@ const mixinCaller: OptionsCaller = {
   name: 'withSoftDependencies',
   extraOptions: ['processorName'],
   signalGoesTo: 'checkDependencies() or runWithDependencies()',
+  perRunOptions: ['signal'],
 };
 
 // The guard treats a runId or signal set to undefined as one left out.

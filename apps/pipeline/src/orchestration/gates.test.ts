@@ -60,7 +60,9 @@ describe('judgeGate', () => {
     expect((await judgeGate(at, [none])).open).toBe(false);
     const proceed = await judgeGate(at, [{ ...none, whenNoneExpected: 'proceed' }]);
     expect(proceed).toMatchObject({ open: true, degraded: false });
-    expect(proceed.reasons[1]).toBe('yesterday covered: nothing expected, passes');
+    expect(proceed.reasons[1]).toBe(
+      "yesterday covered: expected 0 records for 2026-01-24, nothing missing (whenNoneExpected: 'proceed')",
+    );
     const mixed = await judgeGate(at, [
       { ...none, whenNoneExpected: 'proceed' },
       { name: 'today covered', expected: 5, actual: 2 },

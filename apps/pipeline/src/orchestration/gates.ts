@@ -219,21 +219,6 @@ export async function judgeGate(
       reasons: ['blocked: the gate measured nothing (no checks)'],
     };
   }
-  // A check with nothing to cover passes when it says so; soft-deps would block it.
-  const idle = list.filter((check) => check.expected === 0 && check.whenNoneExpected === 'proceed');
-  const measured = list.filter((check) => !idle.includes(check));
-  const idleLines = idle.map(
-    (check) =>
-      `${check.name}: nothing expected, passes${check.description === undefined ? '' : ` (${check.description})`}`,
-  );
-  if (measured.length === 0) {
-    return {
-      ...base,
-      open: true,
-      degraded: false,
-      reasons: ['proceed: every check has nothing expected', ...idleLines],
-    };
-  }
   const names = new Map<string, number>();
   const upstreams: Record<
     string,
@@ -242,9 +227,10 @@ export async function judgeGate(
       threshold?: number;
       coverage: () => { expected: number; actual: number };
       description?: string;
+      whenNoneExpected?: 'proceed' | 'block';
     }
   > = {};
-  for (const check of measured) {
+  for (const check of list) {
     const seen = names.get(check.name) ?? 0;
     names.set(check.name, seen + 1);
     const name = seen === 0 ? check.name : `${check.name} (${seen + 1})`;
@@ -253,6 +239,7 @@ export async function judgeGate(
       ...(check.threshold === undefined ? {} : { threshold: check.threshold }),
       coverage: () => ({ expected: check.expected, actual: check.actual }),
       ...(check.description === undefined ? {} : { description: check.description }),
+      ...(check.whenNoneExpected === undefined ? {} : { whenNoneExpected: check.whenNoneExpected }),
     };
   }
   const gateName = `gate_${input.from}_${input.to}`;
@@ -275,6 +262,6 @@ export async function judgeGate(
     ...base,
     open: decision.decision !== 'blocked',
     degraded: decision.decision === 'degraded',
-    reasons: [decision.reasons[0] ?? decision.decision, ...lines, ...idleLines],
+    reasons: [decision.reasons[0] ?? decision.decision, ...lines],
   };
 }

@@ -1,12 +1,15 @@
-import type { SqlQuery } from '@pipewell/clients/sql';
 import {
   defineProcessor,
   type ProcessorContext,
   type ProcessorDefinition,
 } from '../runtime/index.js';
 import type { AnyTable, TableRowInput } from '../warehouse/index.js';
-import { type PrecomputeOptions, type PrecomputeUpstream, withUpstreams } from './dependencies.js';
-import { countExpected } from './expected.js';
+import {
+  type PrecomputeOptions,
+  type PrecomputeUpstream,
+  precomputeGuard,
+  withUpstreams,
+} from './dependencies.js';
 
 /** What a precompute processor is given: `dataDate` is the day whose games it prepares. */
 export interface PrecomputeInput {
@@ -17,37 +20,28 @@ export interface PrecomputeInput {
 export interface PrecomputeSpec<T extends AnyTable> {
   readonly name: string;
   readonly output: T;
-  /** The expected keys of the date (players or teams), as a one-column sub-query. */
-  readonly expected: (dataDate: string) => SqlQuery;
   readonly upstreams: Readonly<Record<string, PrecomputeUpstream>>;
   /** The rows of the output partition `dataDate`, computed from games before it only. */
   compute(dataDate: string, ctx: ProcessorContext): Promise<Array<TableRowInput<T>>>;
 }
 
 /**
- * A phase 4 processor: with nothing expected (opening day: no history) it empties its partition
- * and writes nothing without asking soft-deps (which cannot measure an empty expectation);
- * otherwise it checks its upstreams, computes, and replaces the partition of `dataDate` in one
- * call, so a re-run never duplicates nor keeps stale rows.
+ * A phase 4 processor: it checks its upstreams (its soft-deps guard is built once, here), computes,
+ * and replaces the partition of `dataDate` in one call, so a re-run never duplicates nor keeps
+ * stale rows. With nothing expected (opening day: no history) the upstreams proceed and the
+ * computed partition is empty.
  */
 export function definePrecompute<T extends AnyTable>(
   spec: PrecomputeSpec<T>,
   options: PrecomputeOptions = {},
 ): ProcessorDefinition<PrecomputeInput> {
+  const guard = precomputeGuard(spec.name, spec.upstreams, options);
   return defineProcessor<PrecomputeInput>({
     name: spec.name,
     phase: 4,
     outputs: [spec.output],
     async run({ dataDate }, ctx) {
-      if ((await countExpected(ctx.warehouse, spec.expected(dataDate))) === 0) {
-        ctx.logger.info(
-          { dataDate },
-          `${spec.name}: no expected rows for ${dataDate} (no history yet)`,
-        );
-        await ctx.warehouse.replacePartition(spec.output, dataDate, [], { signal: ctx.signal });
-        return { rows: 0 };
-      }
-      const rows = await withUpstreams(spec.name, spec.upstreams, ctx, options, async () => {
+      const rows = await withUpstreams(guard, spec.name, ctx, async () => {
         const computed = await spec.compute(dataDate, ctx);
         ctx.heartbeat.progress({ rows: computed.length });
         await ctx.warehouse.replacePartition(spec.output, dataDate, computed, {

@@ -1,9 +1,11 @@
 import { ident, type SqlQuery, sql, typed } from '@pipewell/clients/sql';
+import type { Clock, Logger } from '@pipewell/core';
 import {
   type Coverage,
   createDependencyGuard,
   createDependencyMap,
   type DecisionSink,
+  type DependencyGuard,
   type UpstreamConfig,
 } from '@pipewell/soft-deps';
 import { upcomingTeamGameContext } from '../catalog/index.js';
@@ -81,40 +83,65 @@ export function historyFreshness(table: AnyTable): UpstreamCoverage {
 export interface PrecomputeOptions {
   /** Where degraded and blocked dependency decisions are recorded (the dashboard's). @default none */
   readonly sink?: DecisionSink;
+  /** The time of the decisions recorded in `sink`. @default systemClock */
+  readonly clock?: Clock;
+  /** Where a failing `sink` is logged. @default silentLogger */
+  readonly logger?: Logger;
 }
 
 /**
- * Run `work` for `processor` on `ctx.dataDate` under a soft-dependency check of `upstreams`:
- * blocked -> {@link UpstreamCoverageError} (transient) and `work` never runs; degraded -> `work`
- * runs and `ctx.markDegraded` gets the soft-deps reasons (upstream, counts, coverage, threshold).
+ * The soft-dependency guard of one precompute processor, built once with its definition: every
+ * upstream is soft at its threshold, and each coverage function measures the warehouse of the run
+ * it is given as `context`. An upstream expecting 0 rows proceeds (`whenNoneExpected`): here 0
+ * means no history yet (opening day), and the run then writes an empty partition.
  */
-export async function withUpstreams(
+export function precomputeGuard(
   processor: string,
   upstreams: Readonly<Record<string, PrecomputeUpstream>>,
-  ctx: ProcessorContext,
   options: PrecomputeOptions,
-  work: () => Promise<number>,
-): Promise<number> {
-  // Coverage functions see only the date, so the map closes over this run's warehouse.
-  const config: Record<string, UpstreamConfig> = {};
+): DependencyGuard<ProcessorContext> {
+  const config: Record<string, UpstreamConfig<ProcessorContext>> = {};
   for (const [name, upstream] of Object.entries(upstreams)) {
     config[name] = {
       kind: 'soft',
       threshold: upstream.threshold,
       description: upstream.description,
-      coverage: (dataDate, { signal }) =>
-        upstream.coverage(ctx.warehouse, dataDate, signal ?? ctx.signal),
+      whenNoneExpected: 'proceed',
+      coverage: (dataDate, { context, signal }) =>
+        upstream.coverage(context.warehouse, dataDate, signal ?? context.signal),
     };
   }
-  const map = createDependencyMap({ processors: { [processor]: { upstreams: config } } });
-  const guard = createDependencyGuard({
-    map,
-    clock: ctx.clock,
-    logger: ctx.logger,
-    ...(options.sink === undefined ? {} : { sink: options.sink }),
+  const map = createDependencyMap<ProcessorContext>({
+    processors: { [processor]: { upstreams: config } },
   });
+  return createDependencyGuard({
+    map,
+    ...(options.sink === undefined ? {} : { sink: options.sink }),
+    ...(options.clock === undefined ? {} : { clock: options.clock }),
+    ...(options.logger === undefined ? {} : { logger: options.logger }),
+  });
+}
+
+/**
+ * Run `work` for `ctx.processor` on `ctx.dataDate` under `guard`'s soft-dependency check, `ctx`
+ * its coverage context: blocked -> {@link UpstreamCoverageError} (transient) and `work` never
+ * runs; degraded -> `work` runs and `ctx.markDegraded` gets the soft-deps reasons (upstream,
+ * counts, coverage, threshold).
+ */
+export async function withUpstreams(
+  guard: DependencyGuard<ProcessorContext>,
+  processor: string,
+  ctx: ProcessorContext,
+  work: () => Promise<number>,
+): Promise<number> {
   const outcome = await guard.run(
-    { processorName: processor, dataDate: ctx.dataDate, runId: ctx.runId, signal: ctx.signal },
+    {
+      processorName: processor,
+      dataDate: ctx.dataDate,
+      runId: ctx.runId,
+      signal: ctx.signal,
+      context: ctx,
+    },
     work,
   );
   if (outcome.status === 'skipped') throw new UpstreamCoverageError(outcome.decision);

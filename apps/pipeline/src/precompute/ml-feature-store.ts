@@ -58,7 +58,6 @@ export function mlFeatureStoreProcessor(
     {
       name: 'ml_feature_store',
       output: mlFeatureStore,
-      expected: expectedPlayers,
       upstreams: {
         player_daily_cache: {
           threshold: 0.8,

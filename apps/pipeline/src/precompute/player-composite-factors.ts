@@ -50,7 +50,6 @@ export function playerCompositeFactorsProcessor(
     {
       name: 'player_composite_factors',
       output: playerCompositeFactors,
-      expected: expectedPlayers,
       upstreams: {
         player_shot_zone_analysis: {
           threshold: 0.7,

@@ -41,7 +41,6 @@ export function playerDailyCacheProcessor(
     {
       name: 'player_daily_cache',
       output: playerDailyCache,
-      expected: expectedPlayers,
       upstreams: {
         player_game_summary: {
           threshold: 0.8,

@@ -29,7 +29,6 @@ export function playerShotZoneAnalysisProcessor(
     {
       name: 'player_shot_zone_analysis',
       output: playerShotZoneAnalysis,
-      expected: expectedPlayers,
       upstreams: {
         player_game_summary: {
           threshold: 0.8,

@@ -330,7 +330,7 @@ describe('phase 4 when its inputs change', () => {
 
   it('runs the feature store degraded, naming the upstream, at 90% daily-cache coverage', async () => {
     const sink = createMemoryDecisionSink();
-    const entries = createPrecomputeEntries({ sink });
+    const entries = createPrecomputeEntries({ sink, clock });
     await runAll(D, entries);
     const { kept, of } = await keepShareOfCache(0.9);
     const result = await runProcessor(entry('ml_feature_store', entries), { dataDate: D }, deps);
@@ -341,7 +341,9 @@ describe('phase 4 when its inputs change', () => {
         `player_daily_cache: soft, ${kept} of ${of} (${pct}), at or above its 80% threshold`,
       ),
     ]);
-    expect(sink.entries.map((e) => e.decision)).toEqual(['degraded']);
+    expect(sink.entries.map((e) => [e.decision, e.at, e.runId])).toEqual([
+      ['degraded', clock.now(), result.runId],
+    ]);
     const features = await rows(mlFeatureStore, 'game_date');
     expect(features).toHaveLength(of);
     expect(features.filter((f) => f.points_avg_last_10 === null)).toHaveLength(of - kept);
@@ -390,12 +392,14 @@ describe('phase 4 when its inputs change', () => {
 describe('phase 4 on opening day', () => {
   afterEach(close);
 
-  it('writes nothing and succeeds: no player has history yet', async () => {
+  it('writes nothing and succeeds, recording no decision: no player has history yet', async () => {
     const opening = league.startDate;
     await openSeeded(opening);
-    const results = await runAll(opening);
+    const sink = createMemoryDecisionSink();
+    const results = await runAll(opening, createPrecomputeEntries({ sink }));
     expect(Object.values(results).map((r) => [r.status, r.rows])).toEqual(
       Array(5).fill(['success', 0]),
     );
+    expect(sink.entries).toEqual([]);
   });
 });

@@ -29,7 +29,6 @@ export function teamDefenseZoneAnalysisProcessor(
     {
       name: 'team_defense_zone_analysis',
       output: teamDefenseZoneAnalysis,
-      expected: expectedTeams,
       upstreams: {
         team_defense_game_summary: {
           threshold: 0.8,
