@@ -76,8 +76,29 @@ describe('phaseCompletionSchema', () => {
         change: { correlationId: undefined },
         path: 'correlationId',
       },
+      {
+        name: 'an empty degradation reason',
+        change: { degradedReasons: [''] },
+        path: 'degradedReasons.0',
+      },
+      { name: 'an empty error', change: { error: '' }, path: 'error' },
     ],
   );
+
+  it('carries the error and the degradation reasons of a run', () => {
+    const message = {
+      phase: 4,
+      processor: 'ml_feature_store',
+      dataDate: '2026-01-24',
+      runId: 'r1',
+      status: 'degraded',
+      rows: 80,
+      outputs: ['nba_predictions.ml_feature_store'],
+      correlationId,
+      degradedReasons: ['player_daily_cache: soft, 9 of 10 (90%)'],
+    };
+    expect(phaseCompletionSchema.parse(message)).toEqual(message);
+  });
 });
 
 describe('phaseTriggerSchema', () => {

@@ -16,6 +16,10 @@ export const phaseCompletionSchema = z.object({
     z.string().regex(/^[a-z0-9_]+\.[a-z0-9_]+$/, { message: 'must be dataset.table' }),
   ),
   correlationId,
+  /** Why a `failed` run failed: the error's message. */
+  error: z.string().min(1).max(4000).optional(),
+  /** Why a `degraded` run is degraded, one reason each. */
+  degradedReasons: z.array(z.string().min(1).max(1000)).max(50).optional(),
 });
 
 /** A phase-completion message, as {@link phaseCompletionSchema} parses it. */

@@ -476,9 +476,8 @@ export function createPipelineEngine(
     );
   };
 
-  const onPhaseComplete: MessageHandler<PhaseCompletion> = async (completion, context) => {
-    const error = context.attributes.error;
-    const reasons = context.attributes.degradedReasons;
+  const onPhaseComplete: MessageHandler<PhaseCompletion> = async (completion) => {
+    const { error, degradedReasons: reasons } = completion;
     await recordReport(
       completion.phase as Phase,
       completion.dataDate,
@@ -490,7 +489,7 @@ export function createPipelineEngine(
         runId: completion.runId,
         at: iso(),
         ...(error === undefined ? {} : { error }),
-        ...(reasons === undefined ? {} : { degradedReasons: reasons.split('\n') }),
+        ...(reasons === undefined ? {} : { degradedReasons: reasons }),
       },
     );
   };

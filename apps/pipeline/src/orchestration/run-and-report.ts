@@ -22,23 +22,22 @@ export function messageOf(error: unknown): string {
 }
 
 /**
- * Publish a {@link PhaseCompletion} on `phase-complete`. The schema has no field for an error
- * or degradation reasons, so they travel as the attributes `error` and `degradedReasons`
- * (one reason a line), cut to Pub/Sub's attribute size.
+ * Publish a {@link PhaseCompletion} on `phase-complete`, with the error or degradation reasons
+ * it carries (each cut to a bounded size).
  */
 export async function publishCompletion(
   queue: Pick<Queue, 'publish'>,
   completion: PhaseCompletion,
   extra: { readonly error?: string; readonly degradedReasons?: readonly string[] } = {},
 ): Promise<void> {
-  const attributes: Record<string, string> = {};
-  if (extra.error !== undefined) attributes.error = cut(extra.error);
-  if (extra.degradedReasons !== undefined && extra.degradedReasons.length > 0) {
-    attributes.degradedReasons = cut(extra.degradedReasons.join('\n'));
-  }
-  await queue.publish(topics.phaseComplete, phaseCompletionSchema.parse(completion), {
-    attributes,
-  });
+  const message: PhaseCompletion = {
+    ...completion,
+    ...(extra.error === undefined || extra.error === '' ? {} : { error: cut(extra.error) }),
+    ...(extra.degradedReasons === undefined || extra.degradedReasons.length === 0
+      ? {}
+      : { degradedReasons: extra.degradedReasons.slice(0, 50).map((reason) => cut(reason)) }),
+  };
+  await queue.publish(topics.phaseComplete, phaseCompletionSchema.parse(message));
 }
 
 /** What {@link runAndReport} needs: `runProcessor`'s ports and the subscription's attempt limit. */
