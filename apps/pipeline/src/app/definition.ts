@@ -13,6 +13,7 @@ import {
   createPredictionWriter,
   handlePredictionRequest,
   type PredictionBatch,
+  predictionBatchesCollection,
   predictionEntries,
   recordPredictionResult,
   settleStalledBatches,
@@ -54,8 +55,12 @@ function summaryOf(batch: PredictionBatch): PredictionBatchSummary {
   };
 }
 
-/** Phase 5 as the engine drives it, on one model cache and one group-commit writer per process. */
-function predictionsPhase(warehouse: Warehouse): PredictionsPhase {
+/**
+ * Phase 5 as the engine drives it, on one model cache and one group-commit writer per process.
+ * A batch with no player (early in the season nobody has enough games) is complete from the
+ * start and no result ever arrives for it: when the phase stalls, that batch is what closes it.
+ */
+export function predictionsPhase(warehouse: Warehouse): PredictionsPhase {
   const models = createModelCache();
   const writer = createPredictionWriter(warehouse);
   const [coordinator] = predictionEntries;
@@ -73,7 +78,15 @@ function predictionsPhase(warehouse: Warehouse): PredictionsPhase {
       const [settled] = await settleStalledBatches(dataDate, deps, {
         ignoreDeadline: stalledBy === 'idle',
       });
-      return settled === undefined ? undefined : summaryOf(settled);
+      if (settled !== undefined) return summaryOf(settled);
+      const batches = await deps.state.list<PredictionBatch>(predictionBatchesCollection, {
+        where: { dataDate },
+      });
+      const latest = batches
+        .map(({ doc }) => doc)
+        .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
+        .at(-1);
+      return latest === undefined || latest.status === 'running' ? undefined : summaryOf(latest);
     },
   };
 }

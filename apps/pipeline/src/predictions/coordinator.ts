@@ -1,5 +1,5 @@
 import { ident, sql, typed } from '@pipewell/clients/sql';
-import { mlFeatureStore, playerPropPredictions } from '../catalog/index.js';
+import { mlFeatureStore, playerGameSummary, playerPropPredictions } from '../catalog/index.js';
 import { type PredictionRequest, type PropMarket, propMarkets, topics } from '../messages/index.js';
 import type { PhaseProcessorEntry } from '../orchestration/types.js';
 import {
@@ -17,6 +17,13 @@ export const PREDICTION_COORDINATOR = 'prediction_coordinator';
 export interface PredictionCoordinatorOptions {
   /** A batch not complete this long after creation may be settled as stalled. @default 600_000 */
   readonly stallAfterMs?: number;
+  /**
+   * Only players with at least this many played games before the date are requested (the
+   * workers skip the others anyway: too little history to predict), so early in the season a
+   * batch holds the players that can be predicted, and none at all on opening night.
+   * @default 3
+   */
+  readonly minGamesPlayed?: number;
 }
 
 interface RequestRow {
@@ -45,6 +52,7 @@ export function createPredictionCoordinator(
   options: PredictionCoordinatorOptions = {},
 ): ProcessorDefinition<ProcessorInput> {
   const stallAfterMs = options.stallAfterMs ?? 600_000;
+  const minGamesPlayed = options.minGamesPlayed ?? 3;
   return defineProcessor<ProcessorInput>({
     name: PREDICTION_COORDINATOR,
     phase: 5,
@@ -57,6 +65,10 @@ export function createPredictionCoordinator(
           FROM ${ident(mlFeatureStore.name)}
           WHERE game_date = ${typed(dataDate, 'DATE')} AND bdl_player_id IS NOT NULL
             AND (points_line IS NOT NULL OR rebounds_line IS NOT NULL OR assists_line IS NOT NULL)
+            AND player_lookup IN (
+              SELECT player_lookup FROM ${ident(playerGameSummary.name)}
+              WHERE game_date < ${typed(dataDate, 'DATE')} AND played
+              GROUP BY player_lookup HAVING COUNT(*) >= ${minGamesPlayed})
           ORDER BY game_key, player_lookup`,
         { signal: ctx.signal },
       );

@@ -156,6 +156,26 @@ describe('prediction_coordinator', () => {
     expect(first).toMatchObject({ batchId, gameKey: withLine[0]?.game_key, lines: expectedLines });
   });
 
+  it('requests only players with 3 played games before the date (fewer cannot be predicted)', async () => {
+    const [target] = withLine;
+    if (target === undefined) throw new Error('no player with a line');
+    const played = history.filter(
+      (row) => row.player_lookup === target.player_lookup && row.played,
+    );
+    expect(played.length).toBeGreaterThanOrEqual(3);
+    // Leave him two played games before the date.
+    for (const row of played.slice(2)) {
+      await kit.warehouse.merge(playerGameSummary, [{ ...row, played: false }]);
+    }
+    const run = await runProcessor(predictionCoordinator, { dataDate: D }, runDeps());
+    expect(run.rows).toBe(withLine.length - 1);
+    const batch = await kit.state.get<PredictionBatch>(
+      predictionBatchesCollection,
+      batchIdOf(D, run.runId),
+    );
+    expect(batch?.expected).not.toContain(target.bdl_player_id);
+  });
+
   it('records a date without players as a complete empty batch, publishing nothing', async () => {
     const run = await runProcessor(predictionCoordinator, { dataDate: '2025-07-01' }, runDeps());
     expect(run.rows).toBe(0);
