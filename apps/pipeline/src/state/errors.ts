@@ -1,4 +1,4 @@
-import { PipewellError, PipewellOptionsError } from '@pipewell/core';
+import { PipewellError, type PipewellErrorOptions, PipewellOptionsError } from '@pipewell/core';
 
 /**
  * A call the state store refuses before touching anything: a collection or id Firestore would
@@ -16,4 +16,24 @@ export class StateInputError extends PipewellOptionsError {
 export class StateStoreClosedError extends PipewellError {
   static override readonly marker: string = '@pipewell/pipeline.StateStoreClosedError';
   override readonly name: string = 'StateStoreClosedError';
+}
+
+/**
+ * A stored document the state store cannot read: in Firestore, one written by something else
+ * into a state collection (no `json` field, an unknown layout `v`, JSON that does not parse).
+ * `path` is the document's path, `problem` what is wrong with it.
+ */
+export class StateDocumentError extends PipewellError {
+  static override readonly marker: string = '@pipewell/pipeline.StateDocumentError';
+  override readonly name: string = 'StateDocumentError';
+  /** The document's path, `collection/id`. */
+  readonly path: string;
+  /** What is wrong with it. */
+  readonly problem: string;
+
+  constructor(path: string, problem: string, options?: PipewellErrorOptions) {
+    super(`state document ${path} is not a state store document: ${problem}`, options);
+    this.path = path;
+    this.problem = problem;
+  }
 }

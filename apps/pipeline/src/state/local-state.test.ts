@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { catchError, createRecordingLogger, createVirtualClock } from '@pipewell/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { JournalError } from '../data-dir/errors.js';
-import { StateInputError, StateStoreClosedError } from './errors.js';
+import { stateStoreContract } from './contract.js';
 import { type LocalStateStoreOptions, openLocalStateStore } from './local-state.js';
 
 let dir: string;
@@ -17,6 +17,12 @@ beforeEach(async () => {
 afterEach(async () => {
   await Promise.all(opened.splice(0).map((store) => store.close()));
   await rm(dir, { recursive: true, force: true });
+});
+
+stateStoreContract('local', async ({ clock }) => {
+  // Each store in a directory of its own, removed with the test's.
+  const own = await mkdtemp(join(dir, 'contract-'));
+  return openLocalStateStore({ dir: own, clock });
 });
 
 async function open(options: Partial<LocalStateStoreOptions> = {}) {
@@ -111,32 +117,6 @@ describe('openLocalStateStore', () => {
     expect(await reopened.get('leases', 'b')).toEqual({ holder: 'y' });
   });
 
-  it('lists the documents matching every where field, by id, up to the limit', async () => {
-    const store = await open();
-    await store.set('runs', 'c', { status: 'running', date: '2026-01-24' });
-    await store.set('runs', 'a', { status: 'running', date: '2026-01-24' });
-    await store.set('runs', 'b', { status: 'failed', date: '2026-01-24' });
-    await store.set('runs', 'd', { status: 'running', date: '2026-01-25' });
-    await store.set('other', 'a', { status: 'running', date: '2026-01-24' });
-    const running = await store.list('runs', { where: { status: 'running', date: '2026-01-24' } });
-    expect(running).toEqual([
-      { id: 'a', doc: { status: 'running', date: '2026-01-24' } },
-      { id: 'c', doc: { status: 'running', date: '2026-01-24' } },
-    ]);
-    expect((await store.list('runs', { limit: 2 })).map((entry) => entry.id)).toEqual(['a', 'b']);
-    expect(await store.list('empty')).toEqual([]);
-  });
-
-  it('hands out copies: changing a document read or written does not change the stored one', async () => {
-    const store = await open();
-    const doc = { rows: [1] };
-    await store.set('docs', 'a', doc);
-    doc.rows.push(2);
-    const read = await store.get<{ rows: number[] }>('docs', 'a');
-    read?.rows.push(3);
-    expect(await store.get('docs', 'a')).toEqual({ rows: [1] });
-  });
-
   it('drops a last line cut short by a crash, reports it, and writes whole lines after it', async () => {
     const first = await open();
     await first.set('docs', 'a', { v: 1 });
@@ -194,32 +174,5 @@ describe('openLocalStateStore', () => {
     const reopened = await open();
     expect(await reopened.get('counters', 'c')).toEqual({ count: 400 });
     expect(await reopened.get('docs', 'gone')).toBeUndefined();
-  });
-
-  it('refuses names Firestore refuses and documents that are not JSON objects, naming the input', async () => {
-    const store = await open();
-    const badId = await catchError(store.set('runs', 'a/b', { v: 1 }), StateInputError);
-    expect(badId.option).toBe('id');
-    expect(badId.message).toContain('encodeURIComponent');
-    expect((await catchError(store.get('', 'a'), StateInputError)).option).toBe('collection');
-    expect((await catchError(store.get('runs', '__x__'), StateInputError)).option).toBe('id');
-    const notObject = await catchError(
-      store.set('runs', 'a', [1] as unknown as object),
-      StateInputError,
-    );
-    expect(notObject.option).toBe('doc');
-    const notJson = await catchError(store.set('runs', 'a', { n: 1n }), StateInputError);
-    expect(notJson.message).toContain('runs/a is not JSON');
-    expect((await catchError(store.list('runs', { limit: 0 }), StateInputError)).option).toBe(
-      'limit',
-    );
-    expect(await store.get('runs', 'a')).toBeUndefined();
-  });
-
-  it('rejects calls after close', async () => {
-    const store = await open();
-    await store.close();
-    await catchError(store.get('docs', 'a'), StateStoreClosedError);
-    await catchError(store.set('docs', 'a', {}), StateStoreClosedError);
   });
 });

@@ -8,7 +8,14 @@ import {
   type JournalRecovery,
   openJournal,
 } from '../data-dir/journal.js';
-import { StateInputError, StateStoreClosedError } from './errors.js';
+import {
+  checkExpireAt,
+  checkListOptions,
+  checkName,
+  checkUpdateFunction,
+  serialize,
+} from './checks.js';
+import { StateStoreClosedError } from './errors.js';
 import type {
   ListOptions,
   StateDocument,
@@ -58,59 +65,6 @@ interface Stored {
   readonly expireAt: number | undefined;
   /** About the size of its journal line, for the compaction threshold. */
   readonly bytes: number;
-}
-
-const maxNameBytes = 1_500;
-
-function checkName(option: 'collection' | 'id', value: unknown): string {
-  const problem =
-    typeof value !== 'string' || value === ''
-      ? 'must be a non-empty string'
-      : value.includes('/')
-        ? 'must not contain "/"'
-        : value === '.' || value === '..'
-          ? 'must not be "." or ".."'
-          : /^__.*__$/.test(value)
-            ? 'must not start and end with "__" (reserved by Firestore)'
-            : Buffer.byteLength(value) > maxNameBytes
-              ? `must be at most ${maxNameBytes} bytes`
-              : undefined;
-  if (problem !== undefined) {
-    throw new StateInputError(
-      option,
-      `${option} ${problem} (got ${JSON.stringify(value)?.slice(0, 80)}); encode arbitrary keys with encodeURIComponent`,
-    );
-  }
-  return value as string;
-}
-
-function serialize(collection: string, id: string, doc: unknown): string {
-  if (typeof doc !== 'object' || doc === null || Array.isArray(doc)) {
-    throw new StateInputError(
-      'doc',
-      `document ${collection}/${id} must be a JSON object (got ${Array.isArray(doc) ? 'an array' : String(doc)})`,
-    );
-  }
-  try {
-    return JSON.stringify(doc);
-  } catch (error) {
-    throw new StateInputError(
-      'doc',
-      `document ${collection}/${id} is not JSON: ${(error as Error).message}`,
-      { cause: error },
-    );
-  }
-}
-
-function checkExpireAt(options: WriteOptions | undefined): number | undefined {
-  const expireAt = options?.expireAt;
-  if (expireAt !== undefined && !Number.isFinite(expireAt)) {
-    throw new StateInputError(
-      'expireAt',
-      `option "expireAt" must be epoch milliseconds (got ${expireAt})`,
-    );
-  }
-  return expireAt;
 }
 
 function setLine(collection: string, id: string, stored: Stored): string {
@@ -347,9 +301,7 @@ export async function openLocalStateStore(
       checkName('collection', collection);
       checkName('id', id);
       const expireAt = checkExpireAt(writeOptions);
-      if (typeof fn !== 'function') {
-        throw new StateInputError('fn', 'update needs a function (current) => next | undefined');
-      }
+      checkUpdateFunction(fn);
       check();
       const outcome = await exclusive(`${collection}/${id}`, async () => {
         const stored = read(collection, id);
@@ -381,16 +333,8 @@ export async function openLocalStateStore(
     },
     async list<T extends StateDocument>(collection: string, listOptions: ListOptions = {}) {
       checkName('collection', collection);
+      checkListOptions(listOptions);
       const { where, limit } = listOptions;
-      if (limit !== undefined && !(Number.isInteger(limit) && limit >= 1)) {
-        throw new StateInputError(
-          'limit',
-          `option "limit" must be a whole number >= 1 (got ${limit})`,
-        );
-      }
-      if (where !== undefined && (typeof where !== 'object' || where === null)) {
-        throw new StateInputError('where', 'option "where" must be an object of field values');
-      }
       check();
       const now = clock.now();
       const conditions = where === undefined ? [] : Object.entries(where);
