@@ -226,6 +226,96 @@ describe('BigQuery over its REST wire, against a local fake', () => {
     );
   });
 
+  it("returns the MERGE's inserted and updated counts from the finished job's dmlStats", async () => {
+    fake.script('getJob', {
+      status: 200,
+      body: {
+        status: { state: 'DONE' },
+        statistics: { query: { dmlStats: { insertedRowCount: '2', updatedRowCount: '1' } } },
+      },
+    });
+    const result = await run(
+      mergeRows('d.t', [{ k: 'a' }, { k: 'b' }, { k: 'c' }], { bigquery, retry, keys: ['k'] }),
+    );
+    expect(result).toEqual({ insertedRows: 2, updatedRows: 1, deletedRows: 0 });
+    const insert = fake.requests.find((r) => r.path.endsWith('/jobs'));
+    const jobId = (insert?.body as { jobReference: { jobId: string } } | undefined)?.jobReference
+      .jobId;
+    const get = fake.requests.filter(
+      (r) => r.method === 'GET' && r.path.endsWith(`/jobs/${jobId}`),
+    );
+    expect(get).toHaveLength(1);
+  });
+
+  it('reads absent dmlStats counts as zero, and a failed read of them never reruns the MERGE', async () => {
+    fake.script(
+      'getJob',
+      bigQueryErrorAnswer({ status: 503, reason: 'backendError', message: 'Backend error' }),
+    );
+    const result = await run(mergeRows('d.t', [{ k: 'a' }], { bigquery, retry, keys: ['k'] }));
+    expect(result).toEqual({ insertedRows: 0, updatedRows: 0, deletedRows: 0 });
+    expect(fake.requests.filter((r) => r.path.endsWith('/jobs'))).toHaveLength(1);
+    expect(
+      fake.requests.filter((r) => r.method === 'GET' && /\/jobs\/[^/]+$/.test(r.path)),
+    ).toHaveLength(2);
+  });
+
+  it('deletes the rows of a slice the rows lack in the same MERGE, and empties it with none', async () => {
+    fake.script('getJob', {
+      status: 200,
+      body: { statistics: { query: { dmlStats: { updatedRowCount: '1', deletedRowCount: '4' } } } },
+    });
+    const deleteMissing = { column: 'game_date', value: '2026-01-24', type: 'DATE' } as const;
+    const rows = [{ k: 'a', game_date: '2026-01-24' }];
+    expect(
+      await run(mergeRows('d.t', rows, { bigquery, retry, keys: ['k'], deleteMissing })),
+    ).toEqual({ insertedRows: 0, updatedRows: 1, deletedRows: 4 });
+    const merge = lastJob() as unknown as {
+      configuration: { query: { query: string; queryParameters: Array<Record<string, unknown>> } };
+    };
+    expect(merge.configuration.query.query).toMatch(
+      / WHEN NOT MATCHED BY SOURCE AND T\.`game_date` = @slice THEN DELETE$/,
+    );
+    expect(merge.configuration.query.queryParameters[1]).toEqual({
+      name: 'slice',
+      parameterType: { type: 'DATE' },
+      parameterValue: { value: '2026-01-24' },
+    });
+    fake.requests.length = 0;
+    fake.script('getJob', {
+      status: 200,
+      body: { statistics: { query: { dmlStats: { deletedRowCount: '1' } } } },
+    });
+    expect(
+      await run(mergeRows('d.t', [], { bigquery, retry, keys: ['k'], deleteMissing })),
+    ).toEqual({ insertedRows: 0, updatedRows: 0, deletedRows: 1 });
+    expect(
+      (lastJob() as unknown as { configuration: { query: { query: string } } }).configuration.query
+        .query,
+    ).toBe('DELETE FROM `d.t` WHERE `game_date` = @slice');
+    fake.requests.length = 0;
+    expect(await run(mergeRows('d.t', [], { bigquery, retry, keys: ['k'] }))).toEqual({
+      insertedRows: 0,
+      updatedRows: 0,
+      deletedRows: 0,
+    });
+    expect(fake.requests).toHaveLength(0);
+  });
+
+  it('refuses a deleteMissing slice without a value or of a bad column before any request', async () => {
+    const base = { bigquery, retry, keys: ['k'] };
+    await expect(
+      mergeRows('d.t', [], { ...base, deleteMissing: { column: 'd', value: null, type: 'DATE' } }),
+    ).rejects.toThrow(/deleteMissing.value" needs a value/);
+    await expect(
+      mergeRows('d.t', [], {
+        ...base,
+        deleteMissing: { column: 'a b', value: 'x', type: 'STRING' },
+      }),
+    ).rejects.toThrow(ClientConfigError);
+    expect(fake.requests).toHaveLength(0);
+  });
+
   const lastJob = () =>
     fake.requests.find((r) => r.path.endsWith('/jobs'))?.body as {
       configuration: { query: { queryParameters: Array<Record<string, unknown>> } };

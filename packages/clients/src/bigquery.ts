@@ -7,7 +7,12 @@ export type {
   InsertRowsOptions,
 } from './bigquery-insert.js';
 export { insertRows } from './bigquery-insert.js';
-export type { MergeOptions, MergeRowsOptions } from './bigquery-merge.js';
+export type {
+  DeleteMissingOptions,
+  MergeOptions,
+  MergeRowsOptions,
+  MergeRowsResult,
+} from './bigquery-merge.js';
 export { mergeRows } from './bigquery-merge.js';
 export type { QueryOptions } from './bigquery-query.js';
 export { query } from './bigquery-query.js';

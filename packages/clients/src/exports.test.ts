@@ -10,6 +10,7 @@ const expected: Record<string, string[]> = {
   '.': ['ClientConfigError', 'ResolveProjectOptions', 'closeAll', 'resolveProjectId'],
   './bigquery': [
     'BigQueryParamType',
+    'DeleteMissingOptions',
     'FailedRow',
     'GetBigQueryOptions',
     'InsertOptions',
@@ -17,6 +18,7 @@ const expected: Record<string, string[]> = {
     'InsertRowsOptions',
     'MergeOptions',
     'MergeRowsOptions',
+    'MergeRowsResult',
     'QueryOptions',
     'SqlIdentifier',
     'SqlQuery',
@@ -53,6 +55,7 @@ const expected: Record<string, string[]> = {
     'MessageSchema',
     'PublishMessageOptions',
     'PublishOptions',
+    'SettledMessage',
     'SubscribeOptions',
     'Subscriber',
     'SubscriberStats',

@@ -9,7 +9,12 @@ import { type Logger, silentLogger } from '@pipewell/core';
 import { isPermanentError } from '@pipewell/retry';
 import { ClientConfigError } from './project.js';
 import { getPubSub } from './pubsub-client.js';
-import { deadLetterAttributes, maxAttributeBytes, truncateUtf8 } from './pubsub-dead-letter.js';
+import {
+  type DeadLetterKind,
+  deadLetterAttributes,
+  maxAttributeBytes,
+  truncateUtf8,
+} from './pubsub-dead-letter.js';
 import { describeIssues, type MessageSchema } from './pubsub-message-schema.js';
 import { checkName } from './pubsub-names.js';
 import { topicFor } from './pubsub-publish.js';
@@ -47,6 +52,28 @@ export type MessageHandler<T> = (data: T, context: MessageContext) => unknown;
  */
 const defaultMaxMessages = 1000;
 
+/** How a message left a subscriber, as {@link SubscribeOptions.onSettled} reports it. */
+export interface SettledMessage {
+  readonly messageId: string;
+  /** The delivery that settled (1 on first delivery). */
+  readonly deliveryAttempt: number;
+  /**
+   * `acked`: handled; `dead-lettered`: published to the dead-letter topic, then acked; `nacked`:
+   * given back to Pub/Sub for redelivery (or for its own dead-lettering after the
+   * subscription's `maxDeliveryAttempts`).
+   */
+  readonly outcome: 'acked' | 'nacked' | 'dead-lettered';
+  /**
+   * For `dead-lettered`: why, the dead-letter topic (its full name, `projects/P/topics/NAME`)
+   * and the id its copy got there.
+   */
+  readonly deadLetter?: {
+    readonly kind: DeadLetterKind;
+    readonly topic: string;
+    readonly messageId: string;
+  };
+}
+
 /** Options for {@link subscribe}. */
 export interface SubscribeOptions<T> {
   readonly pubsub?: PubSub;
@@ -74,6 +101,12 @@ export interface SubscribeOptions<T> {
   readonly subscriberOptions?: SubscriberOptions;
   /** @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * Called once per delivery as it is acked, NACKed or dead-lettered (including messages that
+   * failed validation and never reached the handler), for callers that track work in flight.
+   * Must not throw; an error it throws is logged and ignored.
+   */
+  readonly onSettled?: (settled: SettledMessage) => void;
 }
 
 /** A running subscription. */
@@ -217,6 +250,31 @@ export async function subscribe<T>(
   };
 
   const stats = { received: 0, acked: 0, nacked: 0, deadLettered: 0 };
+  const { onSettled } = options;
+  const settled = (
+    message: Message,
+    outcome: SettledMessage['outcome'],
+    deadLetter?: SettledMessage['deadLetter'],
+  ): void => {
+    if (outcome === 'acked' || outcome === 'dead-lettered') {
+      message.ack();
+      stats.acked++;
+    } else {
+      message.nack();
+      stats.nacked++;
+    }
+    if (onSettled === undefined) return;
+    try {
+      onSettled({
+        messageId: message.id,
+        deliveryAttempt: message.deliveryAttempt || 1,
+        outcome,
+        ...(deadLetter === undefined ? {} : { deadLetter }),
+      });
+    } catch (error) {
+      logger.error({ err: error, subscription }, 'pubsub: onSettled threw, ignored');
+    }
+  };
   const inFlight = new Map<Message, AbortController>();
   let closing: Promise<void> | undefined;
 
@@ -227,9 +285,10 @@ export async function subscribe<T>(
   const deadLetter = async (
     message: Message,
     controller: AbortController,
+    kind: DeadLetterKind,
     why: Record<string, string>,
   ): Promise<void> => {
-    let published = false;
+    let published: SettledMessage['deadLetter'];
     try {
       const topicName = await deadLetterTopicName();
       if (topicName === undefined) {
@@ -245,12 +304,10 @@ export async function subscribe<T>(
         attributes.pipewell_subscription = subscription;
         attributes.pipewell_message_id = message.id;
         attributes.pipewell_delivery_attempt = String(message.deliveryAttempt || 1);
-        await topicFor(pubsub, topicName, false, undefined).publishMessage({
-          data: message.data,
-          attributes,
-        });
+        const target = topicFor(pubsub, topicName, false, undefined);
+        const copyId = await target.publishMessage({ data: message.data, attributes });
         stats.deadLettered++;
-        published = true;
+        published = { kind, topic: target.name, messageId: copyId };
       }
     } catch (error) {
       logger.error(
@@ -260,20 +317,14 @@ export async function subscribe<T>(
     }
     // close() gave up on this message and has NACKed it already.
     if (controller.signal.aborted) return;
-    if (published) {
-      message.ack();
-      stats.acked++;
-    } else {
-      message.nack();
-      stats.nacked++;
-    }
+    if (published === undefined) settled(message, 'nacked');
+    else settled(message, 'dead-lettered', published);
   };
 
   const onMessage = async (message: Message): Promise<void> => {
     stats.received++;
     if (closing !== undefined) {
-      message.nack();
-      stats.nacked++;
+      settled(message, 'nacked');
       return;
     }
     const controller = new AbortController();
@@ -297,7 +348,12 @@ export async function subscribe<T>(
           { subscription, messageId: message.id, reason: problem },
           'pubsub: message failed validation, dead-lettering',
         );
-        await deadLetter(message, controller, deadLetterAttributes('validation', problem));
+        await deadLetter(
+          message,
+          controller,
+          'validation',
+          deadLetterAttributes('validation', problem),
+        );
         return;
       }
       try {
@@ -317,7 +373,12 @@ export async function subscribe<T>(
             { err: error, subscription, messageId: message.id },
             'pubsub: handler failed with a permanent error, dead-lettering',
           );
-          await deadLetter(message, controller, deadLetterAttributes('permanent', error));
+          await deadLetter(
+            message,
+            controller,
+            'permanent',
+            deadLetterAttributes('permanent', error),
+          );
           return;
         }
         // Transient or unknown: redelivery is bounded by the subscription's maxDeliveryAttempts.
@@ -325,13 +386,11 @@ export async function subscribe<T>(
           { err: error, subscription, messageId: message.id },
           'pubsub: handler failed, nacking',
         );
-        message.nack();
-        stats.nacked++;
+        settled(message, 'nacked');
         return;
       }
       if (controller.signal.aborted) return;
-      message.ack();
-      stats.acked++;
+      settled(message, 'acked');
     } finally {
       inFlight.delete(message);
     }
@@ -361,8 +420,7 @@ export async function subscribe<T>(
           controller.abort(
             new Error(`subscriber for ${subscription} closed before this message was handled`),
           );
-          message.nack();
-          stats.nacked++;
+          settled(message, 'nacked');
         }
       }
       clearTimeout(timer);

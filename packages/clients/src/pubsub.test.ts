@@ -228,6 +228,59 @@ describe.skipIf(!available)('Pub/Sub against the emulator', () => {
     await dead.close();
   }, 60_000);
 
+  it('reports each settled delivery to onSettled: acked, nacked, and dead-lettered with the copy id', async () => {
+    const topic = unique('settled');
+    const subscription = unique('settled-sub');
+    const deadLetterTopic = unique('settled-dlq');
+    await ensureSubscription(subscription, {
+      pubsub,
+      topic,
+      deadLetterTopic,
+      retryPolicy: { minimumBackoffSeconds: 0, maximumBackoffSeconds: 1 },
+    });
+    const deadLetterSubscription = unique('settled-dlq-sub');
+    await ensureSubscription(deadLetterSubscription, { pubsub, topic: deadLetterTopic });
+    const dead = await collect(deadLetterSubscription);
+    const settled: Array<Record<string, unknown>> = [];
+    let failed = false;
+    const subscriber = await subscribe(
+      subscription,
+      () => {
+        if (!failed) {
+          failed = true;
+          throw new Error('blip');
+        }
+      },
+      {
+        pubsub,
+        schema: PhaseComplete,
+        subscriberOptions,
+        onSettled: (event) => settled.push({ ...event }),
+      },
+    );
+    const good = await publish(topic, { phase: 2, dataDate: '2026-01-24' }, { pubsub });
+    await vi.waitFor(() => expect(settled).toHaveLength(2), { timeout: 20_000 });
+    const bad = await pubsub.topic(topic).publishMessage({ json: { phase: 'two' } });
+    await vi.waitFor(() => expect(settled).toHaveLength(3), { timeout: 20_000 });
+    await vi.waitFor(() => expect(dead.received).toHaveLength(1), { timeout: 20_000 });
+    expect(settled).toEqual([
+      { messageId: good, deliveryAttempt: 1, outcome: 'nacked' },
+      { messageId: good, deliveryAttempt: 2, outcome: 'acked' },
+      {
+        messageId: bad,
+        deliveryAttempt: 1,
+        outcome: 'dead-lettered',
+        deadLetter: {
+          kind: 'validation',
+          topic: `projects/${emulator.projectId}/topics/${deadLetterTopic}`,
+          messageId: expect.any(String),
+        },
+      },
+    ]);
+    await subscriber.close();
+    await dead.close();
+  }, 30_000);
+
   it('dead-letters an invalid payload with the reason, and never calls the handler', async () => {
     const topic = unique('phase-events');
     const subscription = unique('phase-events-sub');

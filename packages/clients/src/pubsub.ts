@@ -8,6 +8,7 @@ export { publish } from './pubsub-publish.js';
 export type {
   MessageContext,
   MessageHandler,
+  SettledMessage,
   SubscribeOptions,
   Subscriber,
   SubscriberStats,

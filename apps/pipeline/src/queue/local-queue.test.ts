@@ -8,11 +8,10 @@ import {
   type VirtualClock,
 } from '@pipewell/core/testing';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { z } from 'zod';
+import { queueContract } from './contract.js';
 import { LeaseExpiredError, QueueInputError } from './errors.js';
 import { type LocalQueue, type LocalQueueOptions, openLocalQueue } from './local-queue.js';
 import type { MessageContext } from './port.js';
-import { createTypedTopic } from './typed-topic.js';
 
 let dir: string;
 let clock: VirtualClock;
@@ -74,41 +73,27 @@ function recorder<T = unknown>() {
   };
 }
 
+queueContract('local', async () => {
+  const contractDir = await mkdtemp(join(tmpdir(), 'pipewell-queue-contract-'));
+  const contractClock = createVirtualClock({ now: Date.parse('2026-01-24T18:00:00Z') });
+  const queue = await openLocalQueue({ dir: contractDir, clock: contractClock });
+  return {
+    queue,
+    async run(promise) {
+      await contractClock.runAll(promise);
+      return promise;
+    },
+    attemptsReason: true,
+    async close() {
+      await queue.close();
+      await rm(contractDir, { recursive: true, force: true });
+    },
+  };
+});
+
 const transient = (): Error => Object.assign(new Error('service unavailable'), { status: 503 });
 
 describe('openLocalQueue', () => {
-  it('delivers a published message with its context, and acks it when the handler resolves', async () => {
-    const queue = await open();
-    await queue.ensureSubscription({ name: 'raw-games', topic: 'scraped' });
-    const got = recorder();
-    await queue.subscribe('raw-games', (data, context) => got.push(data, context));
-    const id = await queue.publish(
-      'scraped',
-      { gameKey: '20260124_BOS_CHI' },
-      { attributes: { source: 'nba' } },
-    );
-    const { data, context } = await got.next();
-    expect(data).toEqual({ gameKey: '20260124_BOS_CHI' });
-    expect(context).toMatchObject({
-      messageId: id,
-      subscription: 'raw-games',
-      attributes: { source: 'nba' },
-      deliveryAttempt: 1,
-      publishTime: new Date('2026-01-24T18:00:00Z'),
-      orderingKey: undefined,
-    });
-    await queue.idle();
-    expect(queue.stats()['raw-games']).toEqual({
-      delivered: 1,
-      acked: 1,
-      nacked: 0,
-      deadLettered: 0,
-      pending: 0,
-      delayed: 0,
-      inFlight: 0,
-    });
-  });
-
   it('fans a message out to every subscription its topic has when it is published', async () => {
     const queue = await open();
     await queue.ensureSubscription({ name: 'first', topic: 'scraped' });
@@ -166,61 +151,6 @@ describe('openLocalQueue', () => {
       deadLettered: 1,
       pending: 0,
     });
-  });
-
-  it('NACKs an unknown error (a plain Error) like a transient one', async () => {
-    const queue = await open();
-    await queue.ensureSubscription({
-      name: 'buggy',
-      topic: 'work',
-      minBackoffMs: 0,
-      maxBackoffMs: 0,
-    });
-    const got = recorder();
-    await queue.subscribe('buggy', (data, context) => {
-      got.push(data, context);
-      if (context.deliveryAttempt === 1) throw new Error('boom');
-    });
-    await queue.publish('work', {});
-    await clock.runAll(queue.idle());
-    expect(got.seen.map((d) => d.context.deliveryAttempt)).toEqual([1, 2]);
-    expect(queue.stats().buggy).toMatchObject({ acked: 1, nacked: 1, deadLettered: 0 });
-  });
-
-  it('dead-letters at once on a permanent error, with the reason and error class in attributes', async () => {
-    const queue = await open();
-    await queue.ensureSubscription({
-      name: 'strict',
-      topic: 'work',
-      deadLetterTopic: 'dead-letters',
-    });
-    await queue.ensureSubscription({ name: 'dead-letter-reader', topic: 'dead-letters' });
-    class BadRequestError extends Error {
-      readonly status = 400;
-      override readonly name = 'BadRequestError';
-    }
-    const got = recorder();
-    await queue.subscribe('strict', (data, context) => {
-      got.push(data, context);
-      throw new BadRequestError('player id 0 does not exist');
-    });
-    const dead = recorder();
-    await queue.subscribe('dead-letter-reader', (data, context) => dead.push(data, context));
-    const id = await queue.publish('work', { playerId: 0 }, { attributes: { origin: 'test' } });
-    await clock.runAll(queue.idle());
-    expect(got.seen).toHaveLength(1);
-    expect(dead.seen[0]?.context.attributes).toEqual({
-      origin: 'test',
-      pipewell_error: 'permanent',
-      pipewell_reason: 'player id 0 does not exist',
-      pipewell_error_name: 'BadRequestError',
-      pipewell_error_class: 'BadRequestError',
-      pipewell_error_code: '400',
-      pipewell_subscription: 'strict',
-      pipewell_message_id: id,
-      pipewell_delivery_attempt: '1',
-    });
-    expect(queue.stats().strict).toMatchObject({ delivered: 1, nacked: 0, deadLettered: 1 });
   });
 
   it('drops a message that can never succeed and logs it at error level when the subscription has no dead-letter topic', async () => {
@@ -373,46 +303,6 @@ describe('openLocalQueue', () => {
     expect(queue.stats().limited?.acked).toBe(20);
   });
 
-  it('dead-letters a message failing the subscription schema with the zod issue, without handing it over', async () => {
-    const queue = await open();
-    await queue.ensureSubscription({
-      name: 'typed',
-      topic: 'phase-complete',
-      deadLetterTopic: 'dead-letters',
-    });
-    await queue.ensureSubscription({ name: 'dead-letter-reader', topic: 'dead-letters' });
-    const topic = createTypedTopic(
-      queue,
-      'phase-complete',
-      z.object({ phase: z.number().int(), dataDate: z.string() }),
-    );
-    const got = recorder<{ phase: number; dataDate: string }>();
-    await topic.subscribe('typed', (data, context) => got.push(data, context));
-    const dead = recorder();
-    await queue.subscribe('dead-letter-reader', (data, context) => dead.push(data, context));
-
-    // A typed publish refuses it before anything is stored...
-    const refused = await catchError(
-      topic.publish({ phase: 'two' } as unknown as { phase: number; dataDate: string }),
-      QueueInputError,
-    );
-    expect(refused.message).toContain('phase: Invalid input: expected number, received string');
-    // ...and a message published without the schema is dead-lettered on arrival.
-    await queue.publish('phase-complete', { phase: 2 });
-    await topic.publish({ phase: 3, dataDate: '2026-01-24' });
-    await clock.runAll(queue.idle());
-    expect(got.seen.map((d) => d.data)).toEqual([{ phase: 3, dataDate: '2026-01-24' }]);
-    expect(
-      dead.seen.map((d) => [
-        d.data,
-        d.context.attributes.pipewell_error,
-        d.context.attributes.pipewell_reason,
-      ]),
-    ).toEqual([
-      [{ phase: 2 }, 'validation', 'dataDate: Invalid input: expected string, received undefined'],
-    ]);
-  });
-
   it('delivers messages of one ordering key one at a time, in publish order, holding them behind a failure', async () => {
     const queue = await open();
     await queue.ensureSubscription({
@@ -480,25 +370,6 @@ describe('openLocalQueue', () => {
 });
 
 describe('LocalQueue.idle', () => {
-  it('waits for a message a handler publishes while it runs, even one it does not await', async () => {
-    const queue = await open();
-    await queue.ensureSubscription({ name: 'phase-1', topic: 'start' });
-    await queue.ensureSubscription({ name: 'phase-2', topic: 'next' });
-    const done: string[] = [];
-    await queue.subscribe('phase-1', async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      void queue.publish('next', { from: 'phase-1' });
-      done.push('phase-1');
-    });
-    await queue.subscribe('phase-2', async () => {
-      await new Promise((resolve) => setImmediate(resolve));
-      done.push('phase-2');
-    });
-    await queue.publish('start', {});
-    await queue.idle();
-    expect(done).toEqual(['phase-1', 'phase-2']);
-  });
-
   it('waits for a handler that lost its lease to return, though its message was handled again', async () => {
     const queue = await open();
     await queue.ensureSubscription({

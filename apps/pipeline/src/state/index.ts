@@ -1,8 +1,6 @@
 export type { StateBreakerStoreOptions } from './breaker-store.js';
 export { createStateBreakerStore } from './breaker-store.js';
 export { StateDocumentError, StateInputError, StateStoreClosedError } from './errors.js';
-export type { FirestoreStateStore, FirestoreStateStoreOptions } from './firestore-state.js';
-export { firestoreExpireAtField, openFirestoreStateStore } from './firestore-state.js';
 export type { StateHeartbeatStoreOptions } from './heartbeat-store.js';
 export { createStateHeartbeatStore } from './heartbeat-store.js';
 export type { LocalStateStore, LocalStateStoreOptions } from './local-state.js';

@@ -40,9 +40,11 @@ export interface FakeBigQuery extends AsyncDisposable {
   readonly requests: FakeBigQueryRequest[];
   /**
    * Queue answers for the next requests of a kind: `'jobs'` (jobs.insert, where a query starts),
-   * `'results'` (jobs.getQueryResults) or `'insertAll'`. A kind with nothing queued succeeds.
+   * `'results'` (jobs.getQueryResults), `'getJob'` (jobs.get, where a finished job's
+   * `statistics` are read, such as a MERGE's `dmlStats`) or `'insertAll'`. A kind with nothing
+   * queued succeeds (jobs.get: the job as inserted, `DONE`, with empty `statistics.query`).
    */
-  script(kind: 'jobs' | 'results' | 'insertAll', ...answers: FakeBigQueryAnswer[]): void;
+  script(kind: 'jobs' | 'results' | 'getJob' | 'insertAll', ...answers: FakeBigQueryAnswer[]): void;
   /**
    * The rows successful queries return from now on, with their schema.
    * @default no columns and no rows
@@ -122,8 +124,10 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
   const scripts: Partial<Record<string, FakeBigQueryAnswer[]>> = {
     jobs: [],
     results: [],
+    getJob: [],
     insertAll: [],
   };
+  const configurations = new Map<string, unknown>();
   let result: FakeBigQueryResult = { fields: [], rows: [] };
   let jobs = 0;
 
@@ -162,12 +166,26 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       if (scripted('jobs')) return;
       const reference = (body?.jobReference as Record<string, unknown> | undefined) ?? {};
       const jobId = (reference.jobId as string | undefined) ?? `job-${++jobs}`;
+      configurations.set(jobId, body?.configuration);
       send(200, {
         kind: 'bigquery#job',
         id: `${match[1]}:US.${jobId}`,
         jobReference: { projectId: match[1], jobId, location: 'US' },
         configuration: body?.configuration,
         status: { state: 'DONE' },
+      });
+      return;
+    }
+    match = /^\/projects\/([^/]+)\/jobs\/([^/]+)$/.exec(route);
+    if (req.method === 'GET' && match) {
+      if (scripted('getJob')) return;
+      send(200, {
+        kind: 'bigquery#job',
+        id: `${match[1]}:US.${match[2]}`,
+        jobReference: { projectId: match[1], jobId: match[2], location: 'US' },
+        configuration: configurations.get(match[2] as string),
+        status: { state: 'DONE' },
+        statistics: { query: {} },
       });
       return;
     }
@@ -216,7 +234,7 @@ export async function startFakeBigQuery(): Promise<FakeBigQuery> {
       if (queue === undefined) {
         throw new ClientConfigError(
           'kind',
-          `fake BigQuery scripts 'jobs', 'results' or 'insertAll' (got ${JSON.stringify(kind)})`,
+          `fake BigQuery scripts 'jobs', 'results', 'getJob' or 'insertAll' (got ${JSON.stringify(kind)})`,
         );
       }
       queue.push(...answers);
