@@ -5,6 +5,7 @@ import type { PhaseRecord, PipelineEngine } from '../orchestration/types.js';
 import { openLocalStateStore } from '../state/index.js';
 import { fileExists, openExistingDataDir } from './data-dir-access.js';
 import { addDays, checkDate, datesBetween } from './dates.js';
+import { addDeployCommands, type OpenPubSub } from './deploy-command.js';
 import { CliInputError } from './errors.js';
 import { type ExitCode, exitCodeOfOutcomes, exitCodeOfRecords, exitCodes } from './exit-code.js';
 import { parsePhases } from './phases.js';
@@ -58,6 +59,8 @@ export interface CliDeps {
   openEngine(options: OpenEngineOptions): Promise<PipelineEngine>;
   /** The season schedule dates are checked against before a run. @default loadSchedule */
   loadSchedule?(options: LoadScheduleOptions): Promise<LeagueSchedule>;
+  /** The Pub/Sub client `deploy check` reads the project with. @default a PubSub of the project (the emulator under PUBSUB_EMULATOR_HOST) */
+  readonly openPubSub?: OpenPubSub;
   /** @default systemClock */
   readonly clock?: Clock;
   /** @default silentLogger */
@@ -252,6 +255,15 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps):
     .action(async (options: { date: string; dataDir: string }) => {
       exitCode = await statusCommand(options);
     });
+
+  addDeployCommands(
+    program,
+    io,
+    (code) => {
+      exitCode = code;
+    },
+    deps.openPubSub,
+  );
 
   async function runCommand(options: RunOptions): Promise<ExitCode> {
     let engine: PipelineEngine | undefined;
