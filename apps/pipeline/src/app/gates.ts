@@ -1,6 +1,7 @@
 import { ident, sql, typed } from '@pipewell/clients/sql';
 import {
   mlFeatureStore,
+  nbacSchedule,
   playerCompositeFactors,
   playerDailyCache,
   playerGameSummary,
@@ -21,7 +22,7 @@ import { countExpected } from '../precompute/expected.js';
 import { expectedPlayers } from '../precompute/index.js';
 import { type PredictionBatch, predictionBatchesCollection } from '../predictions/index.js';
 import type { StateStore } from '../state/index.js';
-import { gamesCovered, scheduledGames } from './measures.js';
+import { gamesCovered, rowsIn, scheduledGames } from './measures.js';
 
 /**
  * The gates of the pipeline, each judged on rows in the warehouse (never on what a processor
@@ -44,16 +45,22 @@ function coverage(name: string, expected: number, actual: number, description: s
   };
 }
 
-/** 2 to 3: the schedule holds the date's games (the raw schedule loaded). */
+/**
+ * 2 to 3: the season schedule is loaded (analytics reads the games of the date and the day
+ * before from it). A date without games of its own still runs: it summarizes the day before.
+ */
 const rawToAnalytics: GateFunction = async (dataDate, warehouse) => {
-  const games = await scheduledGames(warehouse, dataDate);
+  const [season, today] = await Promise.all([
+    rowsIn(warehouse, nbacSchedule),
+    scheduledGames(warehouse, dataDate),
+  ]);
   return [
     {
-      name: 'nbac_schedule has the games of the date',
+      name: 'nbac_schedule holds the season',
       kind: 'hard',
       expected: 1,
-      actual: games > 0 ? 1 : 0,
-      description: `${games} games on ${dataDate}`,
+      actual: season > 0 ? 1 : 0,
+      description: `${season} games in the schedule, ${today} on ${dataDate}`,
     },
   ];
 };

@@ -47,6 +47,11 @@ export function gamesCovered(
   );
 }
 
+/** Rows of a whole table. */
+export function rowsIn(warehouse: Warehouse, table: AnyTable): Promise<number> {
+  return scalar(warehouse, sql`SELECT COUNT(*) AS n FROM ${ident(table.name)}`);
+}
+
 /** Rows of a table in one partition (`column` = `value`). */
 export function rowsOn(
   warehouse: Warehouse,

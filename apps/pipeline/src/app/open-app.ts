@@ -16,14 +16,15 @@ import {
 } from '@pipewell/core';
 import { allTables } from '../catalog/index.js';
 import { type DataDir, openDataDir } from '../data-dir/index.js';
-import { openLocalObjectStore } from '../objects/index.js';
+import { type ObjectStore, openLocalObjectStore } from '../objects/index.js';
 import { createPipelineEngine, type PipelineEngine } from '../orchestration/index.js';
 import { type ProviderHandle, startProvider } from '../provider/index.js';
-import { openLocalQueue } from '../queue/index.js';
+import { openLocalQueue, type Queue } from '../queue/index.js';
 import { createBookkeepingWriter } from '../runtime/index.js';
 import { createSourceHttp, sourceConfigFromEnv } from '../scrapers/index.js';
-import { createStateBreakerStore, openLocalStateStore } from '../state/index.js';
-import { openDuckDbWarehouse, scraperExecutionLog } from '../warehouse/index.js';
+import { createStateBreakerStore, openLocalStateStore, type StateStore } from '../state/index.js';
+import { openDuckDbWarehouse, scraperExecutionLog, type Warehouse } from '../warehouse/index.js';
+import { type BackendChoice, backendsFromEnv } from './backends.js';
 import { createPipelineDefinition } from './definition.js';
 
 /** What {@link openPipelineApp} takes. */
@@ -62,10 +63,101 @@ const sourceEnvNames = [
   'ODDS_API_BASE_URL',
 ] as const;
 
+interface OpenedPorts {
+  readonly backends: BackendChoice;
+  readonly warehouse: Warehouse;
+  readonly state: StateStore;
+  readonly queue: Queue;
+  readonly objects: ObjectStore;
+  readonly cleanups: Array<() => Promise<unknown>>;
+}
+
 /**
- * Open the pipeline on the embedded backend: the data directory (locked for this process), the
- * DuckDB warehouse with every table, the local queue, state store and object store, the source
- * HTTP clients (retry and a breaker per source, breaker state in the state store), the alerter
+ * Open each port on the backend `backends` picks. The Google Cloud adapters and SDKs are loaded
+ * only when one is picked, so the embedded run never pays for them.
+ */
+async function openPorts(
+  backends: BackendChoice,
+  dataDir: DataDir,
+  env: Env,
+  clock: Clock,
+  logger: Logger,
+): Promise<OpenedPorts> {
+  const cleanups: Array<() => Promise<unknown>> = [];
+  const projectId = backends.project;
+  const gcp =
+    backends.queue === 'local' &&
+    backends.state === 'local' &&
+    backends.warehouse === 'duckdb' &&
+    backends.objects === 'local'
+      ? undefined
+      : await import('../gcp/index.js');
+  const cloud = () => {
+    if (gcp === undefined || projectId === undefined) throw new Error('unreachable: no project');
+    return { gcp, projectId };
+  };
+
+  let warehouse: Warehouse;
+  if (backends.warehouse === 'bigquery') {
+    const { gcp: adapters, projectId: project } = cloud();
+    const { getBigQuery } = await import('@pipewell/clients/bigquery');
+    warehouse = adapters.openBigQueryWarehouse({
+      bigquery: getBigQuery({ projectId: project, env }),
+      projectId: project,
+      location: backends.location,
+      datasetPrefix: backends.prefix === '' ? '' : `${backends.prefix}_`,
+      clock,
+      logger,
+    });
+  } else {
+    warehouse = await openDuckDbWarehouse({ path: dataDir.warehousePath });
+  }
+  cleanups.push(() => warehouse.close());
+
+  let state: StateStore;
+  if (backends.state === 'firestore') {
+    const { gcp: adapters, projectId: project } = cloud();
+    const { getFirestore } = await import('@pipewell/clients/firestore');
+    state = await adapters.openFirestoreStateStore({
+      firestore: getFirestore({ projectId: project, env }),
+      prefix: backends.prefix === '' ? '' : `${backends.prefix}_`,
+      clock,
+      logger,
+    });
+  } else {
+    state = await openLocalStateStore({ dir: dataDir.stateDir, clock, logger });
+  }
+  cleanups.push(() => state.close());
+
+  let queue: Queue;
+  if (backends.queue === 'pubsub') {
+    const { gcp: adapters, projectId: project } = cloud();
+    const { getPubSub } = await import('@pipewell/clients/pubsub');
+    queue = adapters.openPubSubQueue({ pubsub: getPubSub({ projectId: project, env }), logger });
+  } else {
+    queue = await openLocalQueue({ dir: dataDir.queueDir, clock, logger });
+  }
+  cleanups.push(() => queue.close());
+
+  let objects: ObjectStore;
+  if (backends.objects === 'gcs') {
+    const { gcp: adapters } = cloud();
+    objects = await adapters.openGcsObjectStore({
+      bucket: backends.bucket ?? '',
+      ...(backends.prefix === '' ? {} : { prefix: `${backends.prefix}/` }),
+      logger,
+    });
+  } else {
+    objects = await openLocalObjectStore({ dir: dataDir.objectsDir });
+  }
+  return { backends, warehouse, state, queue, objects, cleanups };
+}
+
+/**
+ * Open the pipeline: the data directory (locked for this process), each port on the backend the
+ * environment picks (see {@link backendsFromEnv}: by default the DuckDB warehouse with every
+ * table, the local queue, state store and object store; or Pub/Sub, Firestore, BigQuery and
+ * Cloud Storage, each on its own, emulators honoured), the source HTTP clients (retry and a breaker per source, breaker state in the state store), the alerter
  * (logger, plus Slack when `SLACK_WEBHOOK_URL` is set, with a durable outbox), and the engine. A
  * provider URL left unset is served by the built-in provider on 127.0.0.1, whose "today" follows
  * the pipeline date, so a past date sees what it would have seen that morning.
@@ -88,14 +180,10 @@ export async function openPipelineApp(options: OpenPipelineAppOptions): Promise<
       : undefined;
     if (provider !== undefined) cleanups.push(() => provider.close());
 
-    const warehouse = await openDuckDbWarehouse({ path: dataDir.warehousePath });
-    cleanups.push(() => warehouse.close());
+    const ports = await openPorts(backendsFromEnv(env), dataDir, env, clock, logger);
+    cleanups.push(...ports.cleanups);
+    const { warehouse, state, queue, objects } = ports;
     await warehouse.ensureTables(allTables);
-    const state = await openLocalStateStore({ dir: dataDir.stateDir, clock, logger });
-    cleanups.push(() => state.close());
-    const queue = await openLocalQueue({ dir: dataDir.queueDir, clock, logger });
-    cleanups.push(() => queue.close());
-    const objects = await openLocalObjectStore({ dir: dataDir.objectsDir });
     const bookkeeping = createBookkeepingWriter({ warehouse, clock, logger });
     cleanups.push(() => bookkeeping.close());
 
@@ -138,7 +226,18 @@ export async function openPipelineApp(options: OpenPipelineAppOptions): Promise<
         : { beforeScrape: (date: string) => provider.setToday(date) }),
     });
     const engine = createPipelineEngine(
-      { warehouse, state, queue, objects, bookkeeping, clock, logger, alerts: alerter },
+      {
+        warehouse,
+        state,
+        queue,
+        objects,
+        bookkeeping,
+        clock,
+        logger,
+        alerts: alerter,
+        // Pub/Sub's retry policy counts whole seconds.
+        ...(ports.backends.queue === 'pubsub' ? { minBackoffMs: 1_000 } : {}),
+      },
       definition,
     );
     cleanups.push(() => engine.close());

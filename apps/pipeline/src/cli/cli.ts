@@ -168,8 +168,8 @@ function targetsOf(selection: DateSelection, schedule: LeagueSchedule): string[]
       }
       return [selection.date];
     case 'range': {
-      const dates = datesBetween(selection.from, selection.to).filter(
-        (d) => schedule.gameCount(d) > 0,
+      const dates = datesBetween(selection.from, selection.to).filter((d) =>
+        isPipelineDateOf(schedule, d),
       );
       if (dates.length === 0) {
         throw new CliInputError(
@@ -186,8 +186,18 @@ function targetsOf(selection: DateSelection, schedule: LeagueSchedule): string[]
           `unknown season ${JSON.stringify(selection.season)}: ${schedule.source} has the ${schedule.season} season`,
         );
       }
-      return [...schedule.gameDates];
+      // Every date with games, and every day after one (its box scores are scraped and its
+      // predictions graded then), so a day without games never leaves a hole in the history.
+      return [...new Set(schedule.gameDates.flatMap((d) => [d, addDays(d, 1)]))].sort();
   }
+}
+
+/**
+ * A date the pipeline runs on: it has games, or the day before had some (phase 1 scrapes the
+ * day before's box scores, phase 6 grades its predictions).
+ */
+function isPipelineDateOf(schedule: LeagueSchedule, date: string): boolean {
+  return schedule.gameCount(date) > 0 || schedule.gameCount(addDays(date, -1)) > 0;
 }
 
 /**
@@ -288,8 +298,7 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps):
       });
       await engine.start();
       const first = targets[0] as string;
-      const isPipelineDate = (date: string): boolean =>
-        schedule.gameCount(date) > 0 || schedule.gameCount(addDays(date, -1)) > 0;
+      const isPipelineDate = (date: string): boolean => isPipelineDateOf(schedule, date);
       const records: PhaseRecord[] = [];
       for (let back = historyDays; back >= 1; back--) {
         const date = addDays(first, -back);

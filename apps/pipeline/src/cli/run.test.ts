@@ -369,7 +369,7 @@ describe('pipewell run: a date with its history', () => {
     expect(code).toBe(exitCode);
   });
 
-  it('a range runs its game dates in order, and --phases takes names', async () => {
+  it('a range runs its pipeline dates in order (a day without games after one with games too), and --phases takes names', async () => {
     const { code } = await run([
       '--from',
       '2026-01-21',
@@ -385,13 +385,14 @@ describe('pipewell run: a date with its history', () => {
     expect(code).toBe(0);
     expect(engine.runs).toEqual([
       { date: '2026-01-21', phases: [2, 3] },
+      { date: '2026-01-22', phases: [2, 3] },
       { date: '2026-01-23', phases: [2, 3] },
       { date: '2026-01-24', phases: [2, 3] },
       { date: '2026-01-25', phases: [2, 3] },
     ]);
   });
 
-  it('--season runs every game date of the season', async () => {
+  it('--season runs every game date of the season and the day after each', async () => {
     await run([
       '--season',
       '2025-26',
@@ -402,7 +403,16 @@ describe('pipewell run: a date with its history', () => {
       '--data-dir',
       dataDir,
     ]);
-    expect(engine.runs.map((r) => r.date)).toEqual(stubSchedule().gameDates);
+    expect(engine.runs.map((r) => r.date)).toEqual([
+      '2026-01-20',
+      '2026-01-21',
+      '2026-01-22',
+      '2026-01-23',
+      '2026-01-24',
+      '2026-01-25',
+      '2026-01-26',
+      '2026-01-27',
+    ]);
   });
 
   it('stops at a step whose runDate throws: one line, the summary of what ran, exit 2, engine closed', async () => {

@@ -30,15 +30,19 @@ function collector(): { write(text: string): boolean; readonly text: string } {
 }
 
 /**
- * Run the `pipewell` command line in process with the real engine (`openPipelineEngine`), an
- * empty environment (so the built-in provider serves every source) and plain output.
+ * Run the `pipewell` command line in process with the real engine (`openPipelineEngine`), plain
+ * output and `env` (empty by default: the built-in provider serves every source and every port
+ * is embedded; the fleet-mode test sets the backend variables).
  */
-export async function pipewell(argv: readonly string[]): Promise<CliRun> {
+export async function pipewell(
+  argv: readonly string[],
+  env: Readonly<Record<string, string>> = {},
+): Promise<CliRun> {
   const stdout = collector();
   const stderr = collector();
   const code = await runCli(
     argv,
-    { stdout, stderr, env: {}, isTTY: false },
+    { stdout, stderr, env, isTTY: false },
     { openEngine: openPipelineEngine },
   );
   return {

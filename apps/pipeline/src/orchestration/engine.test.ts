@@ -32,6 +32,30 @@ afterEach(async () => {
 const recordOf = (phase: 1 | 2 | 3 | 4 | 5 | 6) =>
   kit.runtime.state.get<PhaseRecord>(phaseRecordsCollection, phaseRecordId(phase, date));
 
+describe('subscriptions', () => {
+  it('handles 64 prediction requests at once (fewer prediction merges), 8 of anything else', async () => {
+    await kit.engine.start();
+    const byName = new Map(kit.queue.subscribed.map((s) => [s.subscription, s.concurrency]));
+    expect(byName.get(engineSubscriptions.predictionRequests)).toBe(64);
+    expect(byName.get(engineSubscriptions.predictionResults)).toBe(8);
+    expect(byName.get(engineSubscriptions.orchestrator)).toBe(8);
+
+    const engine = createPipelineEngine(
+      { ...kit.deps, predictionConcurrency: 16, concurrency: 4 },
+      toyDefinition(kit.knobs),
+    );
+    kit.queue.subscribed.length = 0;
+    try {
+      await engine.start();
+      const chosen = new Map(kit.queue.subscribed.map((s) => [s.subscription, s.concurrency]));
+      expect(chosen.get(engineSubscriptions.predictionRequests)).toBe(16);
+      expect(chosen.get(engineSubscriptions.raw)).toBe(4);
+    } finally {
+      await engine.close();
+    }
+  });
+});
+
 describe('a date', () => {
   it('flows through all six phases to complete, with figures and events', async () => {
     const events: PipelineEvent[] = [];

@@ -629,6 +629,7 @@ export function createPipelineEngine(
     topic: string,
     schema: MessageSchema<T>,
     handler: MessageHandler<T>,
+    concurrency = deps.concurrency ?? 8,
   ): Promise<void> {
     await queue.ensureSubscription({
       name,
@@ -639,9 +640,7 @@ export function createPipelineEngine(
       minBackoffMs: deps.minBackoffMs ?? 100,
       maxBackoffMs: Math.max(deps.minBackoffMs ?? 100, 10_000),
     });
-    subscribers.push(
-      await queue.subscribe(name, handler, { schema, concurrency: deps.concurrency ?? 8 }),
-    );
+    subscribers.push(await queue.subscribe(name, handler, { schema, concurrency }));
   }
 
   function start(): Promise<void> {
@@ -657,6 +656,7 @@ export function createPipelineEngine(
         topics.predictionRequest,
         predictionRequestSchema,
         onPredictionRequest,
+        deps.predictionConcurrency ?? 64,
       );
       await subscribe(
         s.predictionResults,

@@ -376,11 +376,14 @@ function queueOf(knobs: ToyKnobs): Queue {
 export interface InterceptedQueue extends Queue {
   /** Called before each publish; throw to fail it. Returns how many extra copies to publish. */
   onPublish: ((topic: string, data: unknown) => Promise<number | undefined>) | undefined;
+  /** Every `subscribe` call: the subscription and the messages it handles at once. */
+  readonly subscribed: Array<{ subscription: string; concurrency: number | undefined }>;
 }
 
 function intercept(inner: LocalQueue): InterceptedQueue {
   const wrapper: InterceptedQueue = {
     onPublish: undefined,
+    subscribed: [],
     ensureTopic: (name) => inner.ensureTopic(name),
     ensureSubscription: (options) => inner.ensureSubscription(options),
     async publish(topic, data, options) {
@@ -389,7 +392,10 @@ function intercept(inner: LocalQueue): InterceptedQueue {
       for (let i = 0; i < copies; i++) await inner.publish(topic, data, options);
       return id;
     },
-    subscribe: (subscription, handler, options) => inner.subscribe(subscription, handler, options),
+    subscribe: (subscription, handler, options) => {
+      wrapper.subscribed.push({ subscription, concurrency: options?.concurrency });
+      return inner.subscribe(subscription, handler, options);
+    },
     idle: (options) => inner.idle(options),
     stats: () => inner.stats(),
     close: () => inner.close(),

@@ -6,7 +6,7 @@ import type { TableRowInput } from '../warehouse/index.js';
 import { checkRawInput, processedAt, type RawInput, readPayloads, uniqueBy } from './raw-input.js';
 
 /**
- * `espn_team_rosters`: ESPN's 30 roster payloads (scraper `espn-rosters`) into
+ * `espn_team_rosters`: ESPN's roster payloads (scraper `espn-rosters`: the teams playing on D) into
  * `nba_raw.espn_team_rosters` with `roster_date` = the pipeline date, replacing that partition
  * whole, so a player who left a roster is gone on a re-run.
  */

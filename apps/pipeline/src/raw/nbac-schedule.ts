@@ -1,13 +1,22 @@
 import { nbacSchedule } from '../catalog/raw.js';
 import { defineProcessor, type ProcessorDefinition } from '../runtime/index.js';
+import { parsedScheduleOf } from '../scrapers/schedule.js';
 import { parseNbaSchedule } from '../sources/nbacom-schedule.js';
 import type { TableRowInput } from '../warehouse/index.js';
-import { checkRawInput, processedAt, type RawInput, readPayloads, uniqueBy } from './raw-input.js';
+import {
+  checkRawInput,
+  parsePayloadJson,
+  processedAt,
+  type RawInput,
+  readPayloadTexts,
+  uniqueBy,
+} from './raw-input.js';
 
 /**
  * `nbac_schedule`: NBA.com's season schedule payload (scraper `nbacom-schedule`) into
  * `nba_raw.nbac_schedule`, the whole season merged on `game_key` (status and start times of
- * every game refreshed each day).
+ * every game refreshed each day). The payload's parse is reused when the scraper parsed the same
+ * text in this process (`parsedScheduleOf`).
  */
 export const nbacScheduleProcessor: ProcessorDefinition<RawInput> = defineProcessor<RawInput>({
   name: 'nbac_schedule',
@@ -18,8 +27,11 @@ export const nbacScheduleProcessor: ProcessorDefinition<RawInput> = defineProces
     if (input.payloadPaths.length === 0) return { rows: 0 };
     const at = processedAt(ctx);
     const all: TableRowInput<typeof nbacSchedule>[] = [];
-    for (const { path, json } of await readPayloads(ctx, 'nbacom', input.payloadPaths)) {
-      for (const row of parseNbaSchedule(json).rows) {
+    for (const { path, text } of await readPayloadTexts(ctx, input.payloadPaths)) {
+      // The scraper parsed this very text a moment ago in this process: its rows are reused.
+      const parsed =
+        parsedScheduleOf(text) ?? parseNbaSchedule(parsePayloadJson('nbacom', path, text));
+      for (const row of parsed.rows) {
         all.push({
           game_key: row.game_key,
           game_id: row.game_id,

@@ -68,17 +68,31 @@ export async function readPayloads(
   source: string,
   paths: readonly string[],
 ): Promise<{ path: string; json: unknown }[]> {
+  const texts = await readPayloadTexts(ctx, paths);
+  return texts.map(({ path, text }) => ({ path, json: parsePayloadJson(source, path, text) }));
+}
+
+/** Read each payload's text, in order; a missing one is a {@link RawPayloadMissingError}. */
+export async function readPayloadTexts(
+  ctx: Pick<ProcessorContext, 'objects'>,
+  paths: readonly string[],
+): Promise<{ path: string; text: string }[]> {
   const texts = await Promise.all(paths.map((path) => ctx.objects.getText(path)));
   return paths.map((path, index) => {
     const text = texts[index];
     if (text === undefined) throw new RawPayloadMissingError(path);
-    try {
-      return { path, json: JSON.parse(text) as unknown };
-    } catch (error) {
-      const message = `malformed JSON: ${(error as Error).message}`;
-      throw new SourceParseError(source, path, [{ path: '', message }], { cause: error });
-    }
+    return { path, text };
   });
+}
+
+/** `text` parsed as JSON; else a permanent {@link SourceParseError} naming `source` and `path`. */
+export function parsePayloadJson(source: string, path: string, text: string): unknown {
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    const message = `malformed JSON: ${(error as Error).message}`;
+    throw new SourceParseError(source, path, [{ path: '', message }], { cause: error });
+  }
 }
 
 /** `ctx.clock`'s time as an ISO string: the `processed_at` of every row of the run. */

@@ -9,7 +9,7 @@ import {
   oddsApiPlayerProps,
   rawTables,
 } from '../catalog/raw.js';
-import { generateLeague, NBA_TEAMS } from '../league/index.js';
+import { generateLeague } from '../league/index.js';
 import type { ScraperCompletion } from '../messages/scraper-completion.js';
 import {
   type BookkeepingWriter,
@@ -20,6 +20,7 @@ import {
   runProcessor,
 } from '../runtime/index.js';
 import { openRuntimeKit, type RuntimeKit } from '../runtime/test-support.js';
+import { parsedScheduleStats } from '../scrapers/schedule.js';
 import { phase1Scrapers, scrapeDate } from '../scrapers/scrape-date.js';
 import { type Harness, openHarness } from '../scrapers/test-harness.js';
 import { SourceParseError } from '../sources/errors.js';
@@ -147,28 +148,67 @@ describe('nbac_schedule', () => {
   });
 });
 
+describe('nbac_schedule and the parsed schedule of the scraper', () => {
+  it("reuses the scraper's parse of the same text, and parses a different text itself", async () => {
+    const input = inputOf('nbacom-schedule');
+    const [path] = input.payloadPaths;
+    // The scraper (beforeAll's scrapeDate) kept its parse of the text it wrote.
+    const text = (await h.objects.getText(path ?? '')) ?? '';
+    const before = parsedScheduleStats();
+    await run(nbacScheduleProcessor, input);
+    expect(parsedScheduleStats()).toEqual({ hits: before.hits + 1, misses: before.misses });
+
+    // Another text (one game moved on): parsed from the payload, never answered from the cache.
+    const payload = JSON.parse(text) as {
+      leagueSchedule: { gameDates: { games: { gameCode: string; gameStatus: number }[] }[] };
+    };
+    const game = league.gamesOn(day)[0];
+    let status = '';
+    for (const g of payload.leagueSchedule.gameDates.flatMap((d) => d.games)) {
+      if (g.gameCode !== game?.gameCode) continue;
+      g.gameStatus = g.gameStatus === 3 ? 1 : 3;
+      status = g.gameStatus === 3 ? 'final' : 'scheduled';
+    }
+    const next = await putJson(`test/schedule-next/${day}/scheduleLeagueV2.json`, payload);
+    await run(nbacScheduleProcessor, { ...input, payloadPaths: [next] });
+    expect(parsedScheduleStats()).toEqual({ hits: before.hits + 1, misses: before.misses + 1 });
+    const [row] = await kit.warehouse.query<{ status: string; source_file_path: string }>(
+      sql`SELECT status, source_file_path FROM ${ident(nbacSchedule.name)}
+          WHERE game_key = ${game?.gameKey ?? ''}`,
+    );
+    expect(row).toEqual({ status, source_file_path: next });
+    expect(status).not.toBe('');
+  });
+});
+
 describe('espn_team_rosters', () => {
-  it("loads every team's roster for the date; a re-run without a player drops him", async () => {
+  it('loads the roster of every team playing on the date; a re-run without a player drops him', async () => {
     const input = inputOf('espn-rosters');
-    const expected = NBA_TEAMS.reduce((n, team) => n + league.roster(team.tricode).length, 0);
+    // Phase 1 scrapes the rosters of the teams playing on the date only.
+    const playing = league.gamesOn(day).flatMap((game) => [game.home, game.away]);
+    const expected = playing.reduce((n, team) => n + league.roster(team).length, 0);
+    const team = playing[0] ?? 'no team';
     const { result, count } = await runTwice(espnTeamRostersProcessor, input, espnTeamRosters);
     expect(result.rows).toBe(expected);
     expect(count).toBe(expected);
-    const gsw = await kit.warehouse.query<{ espn_athlete_id: string; player_lookup: string }>(
+    const rostered = await kit.warehouse.query<{ espn_athlete_id: string; player_lookup: string }>(
       sql`SELECT espn_athlete_id, player_lookup FROM ${ident(espnTeamRosters.name)}
-          WHERE team = ${'GSW'} ORDER BY espn_athlete_id`,
+          WHERE team = ${team} ORDER BY espn_athlete_id`,
     );
-    const roster = league.roster('GSW');
-    expect(gsw.map((r) => r.espn_athlete_id)).toEqual(roster.map((p) => p.espnId).sort());
-    expect(new Set(gsw.map((r) => r.player_lookup))).toEqual(
+    const roster = league.roster(team);
+    expect(rostered.map((r) => r.espn_athlete_id)).toEqual(roster.map((p) => p.espnId).sort());
+    expect(new Set(rostered.map((r) => r.player_lookup))).toEqual(
       new Set(roster.map((p) => normalizePlayerName(p.fullName))),
     );
 
-    // GSW's roster as ESPN serves it a moment later, one player fewer.
-    const path = `raw/espn/roster/${day}/GSW.json`;
+    // The team's roster as ESPN serves it a moment later, one player fewer.
+    const path = `raw/espn/roster/${day}/${team}.json`;
     const payload = (await readJson(path)) as { athletes: { id: string }[] };
     const [gone, ...kept] = payload.athletes;
-    const rerun = await putJson(`test/espn-rerun/${day}/GSW.json`, { ...payload, athletes: kept });
+    const rerun = await putJson(`test/espn-rerun/${day}/${team}.json`, {
+      ...payload,
+      athletes: kept,
+    });
     await run(espnTeamRostersProcessor, {
       ...input,
       payloadPaths: input.payloadPaths.map((p) => (p === path ? rerun : p)),

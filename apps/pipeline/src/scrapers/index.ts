@@ -5,10 +5,17 @@ export { createSourceHttp } from './http.js';
 export { oddsEventsScraper, scrapeOddsEvents } from './odds-events.js';
 export type { PlayerPropsInput } from './player-props.js';
 export { PLAYER_PROP_MARKETS, playerPropsScraper, scrapePlayerProps } from './player-props.js';
+export type { RostersInput } from './rosters.js';
 export { rostersScraper, scrapeRosters } from './rosters.js';
 export type { RunScraperDeps, ScraperRunRow } from './run-scraper.js';
 export { runScraper } from './run-scraper.js';
-export { scheduleScraper, scrapeSchedule } from './schedule.js';
+export {
+  parsedScheduleOf,
+  parsedScheduleStats,
+  rememberParsedSchedule,
+  scheduleScraper,
+  scrapeSchedule,
+} from './schedule.js';
 export type { MissingGame, ScrapeDateDeps } from './scrape-date.js';
 export {
   missingGamesCollection,
@@ -17,6 +24,7 @@ export {
   previousDayBoxScoresScraper,
   ScrapeDateError,
   scrapeDate,
+  teamsPlayingOn,
   UpstreamScraperError,
 } from './scrape-date.js';
 export type {

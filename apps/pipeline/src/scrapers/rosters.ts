@@ -1,5 +1,5 @@
 import { parseEspnRoster } from '../sources/espn.js';
-import { TEAMS } from '../sources/game-ids.js';
+import { TEAMS, type TeamCodes, type Tricode } from '../sources/game-ids.js';
 import {
   checkDataDate,
   type FetchedPayload,
@@ -14,25 +14,41 @@ import {
 /** Roster requests in flight at once. */
 const CONCURRENCY = 6;
 
+/** What {@link scrapeRosters} takes. */
+export interface RostersInput extends ScrapeInput {
+  /**
+   * The teams whose rosters to fetch (NBA.com tricodes), such as the teams playing on
+   * `dataDate`; an empty list fetches none. @default all 30 teams
+   */
+  readonly teams?: readonly Tricode[];
+}
+
+function teamsOf(input: RostersInput): readonly TeamCodes[] {
+  if (input.teams === undefined) return TEAMS;
+  const wanted = new Set<string>(input.teams);
+  return TEAMS.filter((team) => wanted.has(team.tricode));
+}
+
 /**
- * Scrape ESPN's roster of all 30 teams: one payload per team at
- * `raw/espn/roster/<dataDate>/<TRICODE>.json`; rows are players. Nothing is written unless every
- * team was fetched and parsed.
+ * Scrape ESPN's roster of `input.teams` (all 30 teams unless given): one payload per team at
+ * `raw/espn/roster/<dataDate>/<TRICODE>.json`, in the order of `TEAMS`; rows are players.
+ * Nothing is written unless every team was fetched and parsed.
  */
 export async function scrapeRosters(
-  input: ScrapeInput,
+  input: RostersInput,
   ports: ScraperPorts,
 ): Promise<ScrapeResult> {
   checkDataDate(input.dataDate);
-  const payloads: FetchedPayload[] = new Array(TEAMS.length);
+  const teams = teamsOf(input);
+  const payloads: FetchedPayload[] = new Array(teams.length);
   let rows = 0;
   let next = 0;
   let failure: { error: unknown } | undefined;
   const worker = async () => {
     // After a failure no new team is started; those in flight finish before the scrape rejects.
-    while (next < TEAMS.length && failure === undefined) {
+    while (next < teams.length && failure === undefined) {
       const index = next++;
-      const team = TEAMS[index];
+      const team = teams[index];
       if (team === undefined) return;
       try {
         const response = await ports.http.getJson('espn', {
@@ -55,4 +71,7 @@ export async function scrapeRosters(
 }
 
 /** {@link scrapeRosters} under its name. */
-export const rostersScraper: Scraper<ScrapeInput> = { name: 'espn-rosters', scrape: scrapeRosters };
+export const rostersScraper: Scraper<RostersInput> = {
+  name: 'espn-rosters',
+  scrape: scrapeRosters,
+};

@@ -3,6 +3,7 @@ import { afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { generateLeague } from '../league/index.js';
 import { SCRAPER_COMPLETE_TOPIC, type ScraperCompletion } from '../messages/scraper-completion.js';
 import { openRuntimeKit, type RuntimeKit } from '../runtime/test-support.js';
+import type { NbaScheduleRow } from '../sources/nbacom-schedule.js';
 import type { ScraperRunRow } from './run-scraper.js';
 import {
   type MissingGame,
@@ -12,6 +13,7 @@ import {
   type ScrapeDateDeps,
   ScrapeDateError,
   scrapeDate,
+  teamsPlayingOn,
 } from './scrape-date.js';
 import { type Harness, openHarness } from './test-harness.js';
 
@@ -75,6 +77,18 @@ afterEach(async () => {
 const byName = (messages: readonly ScraperCompletion[]) =>
   Object.fromEntries(messages.map((m) => [m.scraper, m]));
 
+describe('teamsPlayingOn', () => {
+  it('lists each team with a game on the date once, and none on a day without games', () => {
+    const rows = [
+      { game_date: day, home_team: 'BOS', away_team: 'CHI' },
+      { game_date: day, home_team: 'LAL', away_team: 'BOS' },
+      { game_date: yesterday, home_team: 'MIA', away_team: 'NYK' },
+    ] as unknown as NbaScheduleRow[];
+    expect(teamsPlayingOn(day, rows).sort()).toEqual(['BOS', 'CHI', 'LAL']);
+    expect(teamsPlayingOn('2026-02-15', rows)).toEqual([]);
+  });
+});
+
 describe('previousDate', () => {
   it('steps back over month, year and leap-day boundaries', () => {
     expect(previousDate('2026-03-01')).toBe('2026-02-28');
@@ -117,7 +131,12 @@ describe('scrapeDate', () => {
     expect(m['nbacom-schedule']?.payloadPaths).toEqual([
       `raw/nbacom/schedule/${day}/scheduleLeagueV2.json`,
     ]);
-    expect(m['espn-rosters']?.payloadPaths).toHaveLength(30);
+    // Rosters: only the teams playing today, one request each.
+    const playing = gamesToday.flatMap((g) => [g.home, g.away]).sort();
+    expect(m['espn-rosters']?.payloadPaths.sort()).toEqual(
+      playing.map((team) => `raw/espn/roster/${day}/${team}.json`),
+    );
+    expect(h.provider.requests.count('espn.roster')).toBe(playing.length);
     expect(await kit.state.list(missingGamesCollection)).toEqual([]);
   });
 
@@ -190,6 +209,8 @@ describe('scrapeDate', () => {
     expect(failure.permanent).toBe(false);
     expect(isPermanentError(failure)).toBe(false);
     expect(h.provider.requests.count('balldontlie.stats')).toBe(0);
+    // Without a schedule the teams playing are unknown: every roster is fetched.
+    expect(h.provider.requests.count('espn.roster')).toBe(30);
 
     await kit.queue.idle();
     expect(delivered).toHaveLength(5);

@@ -1,6 +1,7 @@
 import { type Clock, type Logger, PipewellError, silentLogger, systemClock } from '@pipewell/core';
 import { isPermanentError } from '@pipewell/retry';
 import type { ScraperCompletion } from '../messages/scraper-completion.js';
+import type { Tricode } from '../sources/game-ids.js';
 import type { NbaScheduleRow } from '../sources/nbacom-schedule.js';
 import { parseOddsEvents } from '../sources/odds-api.js';
 import type { StateStore } from '../state/port.js';
@@ -130,6 +131,21 @@ function capturingSchedule(found: { rows?: readonly NbaScheduleRow[] }): Scraper
 }
 
 /**
+ * The teams with a game on `date` in the schedule `rows`, home and away, each once: the rosters
+ * phase 3 reads for the date's upcoming games (`upcoming_player_game_context` joins the rosters
+ * of the teams playing only).
+ */
+export function teamsPlayingOn(date: string, rows: readonly NbaScheduleRow[]): Tricode[] {
+  const teams = new Set<Tricode>();
+  for (const row of rows) {
+    if (row.game_date !== date) continue;
+    teams.add(row.home_team);
+    teams.add(row.away_team);
+  }
+  return [...teams];
+}
+
+/**
  * `balldontlie-stats` for pipeline date D: its input's `dataDate` is D (in the run log and the
  * completion message), it scrapes the games of D-1 (yesterday's finals), and its payloads are
  * under `raw/balldontlie/stats/<D-1>/`, the date of the games they hold.
@@ -234,10 +250,11 @@ async function eventIdsOf(dataDate: string, message: ScraperCompletion, deps: Sc
  * - `nbacom-schedule` (the season), then `balldontlie-stats` for the games the schedule has on
  *   D-1 (its message says D; payloads under `raw/balldontlie/stats/<D-1>/`). Games expected but
  *   absent are queued in {@link missingGamesCollection} for the auto-retry monitor.
- * - `espn-rosters` as of D.
+ * - `espn-rosters` as of D, once the schedule is in: only the teams playing on D
+ *   ({@link teamsPlayingOn}; none on a day without games), or all 30 when the schedule failed.
  * - `odds-api-events` for D, then `odds-api-player-props` for the events on D.
  *
- * The three chains run side by side. A failed scraper does not stop the others; one that needs it
+ * The two chains (schedule, then box scores and rosters; events, then props) run side by side. A failed scraper does not stop the others; one that needs it
  * is published `failed` with an {@link UpstreamScraperError}. When any failed, rejects with a
  * {@link ScrapeDateError} (permanent only when every root failure is) once all have finished.
  *
@@ -270,19 +287,31 @@ export async function scrapeDate(
     }
   };
 
-  const scheduleThenBoxScores = async () => {
+  const scheduleThenBoxScoresAndRosters = async () => {
     const found: { rows?: readonly NbaScheduleRow[] } = {};
     const schedule = await run(capturingSchedule(found), { dataDate });
     if ('error' in schedule || found.rows === undefined) {
       const cause = 'error' in schedule ? schedule.error : new Error('no schedule rows');
-      await run(blocked<BoxScoresInput>(boxScoresScraper.name, scheduleScraper.name, cause), {
-        dataDate,
-        expectedGames: [],
-      });
+      await Promise.all([
+        run(blocked<BoxScoresInput>(boxScoresScraper.name, scheduleScraper.name, cause), {
+          dataDate,
+          expectedGames: [],
+        }),
+        // Without a schedule the teams playing are unknown: every roster, as before.
+        run(rostersScraper, { dataDate }),
+      ]);
       return;
     }
+    const rows = found.rows;
+    await Promise.all([
+      boxScoresOf(rows),
+      run(rostersScraper, { dataDate, teams: teamsPlayingOn(dataDate, rows) }),
+    ]);
+  };
+
+  const boxScoresOf = async (rows: readonly NbaScheduleRow[]) => {
     const gameDate = previousDate(dataDate);
-    const expectedGames = found.rows.filter((r) => r.game_date === gameDate).map((r) => r.game_key);
+    const expectedGames = rows.filter((r) => r.game_date === gameDate).map((r) => r.game_key);
     const boxScores = await run(previousDayBoxScoresScraper, { dataDate, expectedGames });
     if ('error' in boxScores) return;
     try {
@@ -323,11 +352,7 @@ export async function scrapeDate(
     await run(playerPropsScraper, { dataDate, eventIds });
   };
 
-  await Promise.all([
-    scheduleThenBoxScores(),
-    run(rostersScraper, { dataDate }),
-    eventsThenProps(),
-  ]);
+  await Promise.all([scheduleThenBoxScoresAndRosters(), eventsThenProps()]);
 
   if (failures.length > 0) {
     const order = (name: string) => {

@@ -47,7 +47,8 @@ export function rawPath(source: string, endpoint: string, dataDate: string, name
 
 /**
  * Write every payload, unchanged, once all of them were fetched and parsed (so a failed scrape
- * writes nothing), and build the result.
+ * writes nothing), and build the result. The writes run side by side: each put is atomic on its
+ * own path, and the paths of one scrape differ.
  */
 export async function writePayloads(
   objects: ObjectStore,
@@ -55,9 +56,11 @@ export async function writePayloads(
   rows: number,
   missingGames: string[] = [],
 ): Promise<ScrapeResult> {
-  for (const payload of payloads) {
-    await objects.put(payload.path, payload.text, { contentType: 'application/json' });
-  }
+  await Promise.all(
+    payloads.map((payload) =>
+      objects.put(payload.path, payload.text, { contentType: 'application/json' }),
+    ),
+  );
   return {
     status: rows > 0 ? 'success' : 'no_data',
     payloadPaths: payloads.map((payload) => payload.path),
