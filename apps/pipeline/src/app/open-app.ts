@@ -17,7 +17,11 @@ import {
 import { allTables } from '../catalog/index.js';
 import { type DataDir, openDataDir } from '../data-dir/index.js';
 import { type ObjectStore, openLocalObjectStore } from '../objects/index.js';
-import { createPipelineEngine, type PipelineEngine } from '../orchestration/index.js';
+import {
+  createPipelineEngine,
+  type EngineHandlerSource,
+  type PipelineEngine,
+} from '../orchestration/index.js';
 import { type ProviderHandle, startProvider } from '../provider/index.js';
 import { openLocalQueue, type Queue } from '../queue/index.js';
 import { createBookkeepingWriter } from '../runtime/index.js';
@@ -45,11 +49,18 @@ export interface OpenPipelineAppOptions {
   readonly clock?: Clock;
   /** @default silentLogger */
   readonly logger?: Logger;
+  /**
+   * Start the engine's pull subscribers. A push entry point (Cloud Run, Cloud Functions) passes
+   * false and serves `engine.handlers()` instead. @default true
+   */
+  readonly start?: boolean;
 }
 
 /** The embedded pipeline, open on its data directory. Close it to release the directory. */
 export interface PipelineApp extends AsyncDisposable {
-  readonly engine: PipelineEngine;
+  readonly engine: PipelineEngine & EngineHandlerSource;
+  /** The queue the engine publishes on (a push entry point dead-letters through it). */
+  readonly queue: Queue;
   readonly dataDir: DataDir;
   /** The built-in provider, when no provider URL was configured. */
   readonly provider: ProviderHandle | undefined;
@@ -241,10 +252,11 @@ export async function openPipelineApp(options: OpenPipelineAppOptions): Promise<
       definition,
     );
     cleanups.push(() => engine.close());
-    await engine.start();
+    if (options.start !== false) await engine.start();
 
     const app: PipelineApp = {
       engine,
+      queue,
       dataDir,
       provider,
       close: closeAll,

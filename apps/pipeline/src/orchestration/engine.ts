@@ -28,6 +28,8 @@ import {
 import { createSerializer } from './serial.js';
 import {
   type DateOutcome,
+  type EngineHandler,
+  type EngineHandlerSource,
   type GateName,
   type PhaseProcessorEntry,
   type PhaseRecord,
@@ -71,7 +73,7 @@ export const engineSubscriptions = {
 export function createPipelineEngine(
   deps: PipelineEngineDeps,
   definition: PipelineDefinition,
-): PipelineEngine {
+): PipelineEngine & EngineHandlerSource {
   const { warehouse, state, queue, clock, alerts } = deps;
   const logger = deps.logger ?? silentLogger;
   const phaseTimeoutMs = deps.phaseTimeoutMs ?? 30 * 60_000;
@@ -624,46 +626,66 @@ export function createPipelineEngine(
 
   // ---- lifecycle ----
 
-  async function subscribe<T>(
-    name: string,
+  function define<T>(
+    subscription: string,
     topic: string,
     schema: MessageSchema<T>,
     handler: MessageHandler<T>,
     concurrency = deps.concurrency ?? 8,
-  ): Promise<void> {
-    await queue.ensureSubscription({
-      name,
+  ): EngineHandler<T> {
+    return {
+      subscription,
       topic,
-      deadLetterTopic: `${name}-dead-letter`,
-      maxDeliveryAttempts,
-      ackDeadlineMs: deps.ackDeadlineMs ?? 600_000,
-      minBackoffMs: deps.minBackoffMs ?? 100,
-      maxBackoffMs: Math.max(deps.minBackoffMs ?? 100, 10_000),
-    });
-    subscribers.push(await queue.subscribe(name, handler, { schema, concurrency }));
+      options: {
+        name: subscription,
+        topic,
+        deadLetterTopic: `${subscription}-dead-letter`,
+        maxDeliveryAttempts,
+        ackDeadlineMs: deps.ackDeadlineMs ?? 600_000,
+        minBackoffMs: deps.minBackoffMs ?? 100,
+        maxBackoffMs: Math.max(deps.minBackoffMs ?? 100, 10_000),
+      },
+      schema,
+      concurrency,
+      handle: async (data, context) => {
+        await handler(data, context);
+      },
+    };
   }
+
+  const s = engineSubscriptions;
+  const engineHandlers: ReadonlyArray<EngineHandler> = Object.freeze([
+    define(s.phaseTrigger, topics.phaseTrigger, phaseTriggerSchema, onTrigger),
+    define(s.raw, topics.scraperComplete, scraperCompletionSchema, onScraperRaw),
+    define(s.scrapers, topics.scraperComplete, scraperCompletionSchema, onScraperRecord),
+    define(s.orchestrator, topics.phaseComplete, phaseCompletionSchema, onPhaseComplete),
+    define(
+      s.predictionRequests,
+      topics.predictionRequest,
+      predictionRequestSchema,
+      onPredictionRequest,
+      deps.predictionConcurrency ?? 64,
+    ),
+    define(
+      s.predictionResults,
+      topics.predictionResult,
+      predictionResultSchema,
+      onPredictionResult,
+    ),
+  ] as EngineHandler[]);
 
   function start(): Promise<void> {
     if (closed) return Promise.reject(new OrchestrationError('the pipeline engine is closed'));
     started ??= (async () => {
-      const s = engineSubscriptions;
-      await subscribe(s.phaseTrigger, topics.phaseTrigger, phaseTriggerSchema, onTrigger);
-      await subscribe(s.raw, topics.scraperComplete, scraperCompletionSchema, onScraperRaw);
-      await subscribe(s.scrapers, topics.scraperComplete, scraperCompletionSchema, onScraperRecord);
-      await subscribe(s.orchestrator, topics.phaseComplete, phaseCompletionSchema, onPhaseComplete);
-      await subscribe(
-        s.predictionRequests,
-        topics.predictionRequest,
-        predictionRequestSchema,
-        onPredictionRequest,
-        deps.predictionConcurrency ?? 64,
-      );
-      await subscribe(
-        s.predictionResults,
-        topics.predictionResult,
-        predictionResultSchema,
-        onPredictionResult,
-      );
+      for (const handler of engineHandlers) {
+        await queue.ensureSubscription(handler.options);
+        subscribers.push(
+          await queue.subscribe(handler.subscription, handler.handle, {
+            schema: handler.schema,
+            concurrency: handler.concurrency,
+          }),
+        );
+      }
       loop = every(clock, sweepIntervalMs, () => sweep(), {
         onError: (error) => logger.warn({ err: error }, 'the timer sweep failed'),
       });
@@ -785,6 +807,7 @@ export function createPipelineEngine(
     status,
     start,
     sweep,
+    handlers: () => engineHandlers,
     close,
     [Symbol.asyncDispose]: close,
   };

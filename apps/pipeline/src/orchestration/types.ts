@@ -1,6 +1,6 @@
 import type { Clock, Logger } from '@pipewell/core';
 import type { PredictionRequest, PredictionResult } from '../messages/index.js';
-import type { Queue } from '../queue/index.js';
+import type { MessageContext, MessageSchema, Queue, SubscriptionOptions } from '../queue/index.js';
 import type {
   BookkeepingWriter,
   ObjectStore,
@@ -165,6 +165,37 @@ export interface PipelineEngine extends AsyncDisposable {
    */
   sweep(options?: SweepOptions): Promise<boolean>;
   close(): Promise<void>;
+}
+
+/** What exposes the engine's handlers: the engine {@link createPipelineEngine} returns. */
+export interface EngineHandlerSource {
+  /**
+   * The engine's message handlers, one per subscription, exactly as `start()` subscribes them,
+   * without subscribing: for push endpoints and Cloud Functions, where the platform delivers.
+   */
+  handlers(): ReadonlyArray<EngineHandler>;
+}
+
+/**
+ * One subscription of the engine and the handler behind it: what `start()` ensures and consumes,
+ * and what a push endpoint or a Cloud Function serves.
+ */
+export interface EngineHandler<T = unknown> {
+  /** The subscription's name, one of `engineSubscriptions`. */
+  readonly subscription: string;
+  /** The topic it receives from. */
+  readonly topic: string;
+  /** The subscription as `start()` ensures it (dead-letter topic, deadlines, backoff). */
+  readonly options: SubscriptionOptions & { readonly deadLetterTopic: string };
+  /** Messages that fail it are dead-lettered, never handled. */
+  readonly schema: MessageSchema<T>;
+  /** The most messages handled at once by one pull subscriber. */
+  readonly concurrency: number;
+  /**
+   * Handle one message: resolve to ack; a permanent error (`isPermanentError`) dead-letters it,
+   * any other error asks for a redelivery.
+   */
+  handle(data: T, context: MessageContext): Promise<void>;
 }
 
 /** The state-store collection of {@link PhaseRecord}s. */

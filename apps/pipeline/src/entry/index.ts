@@ -1,0 +1,17 @@
+export type { AppEntryOptions } from './app-entry.js';
+export { openAppEntryRuntime } from './app-entry.js';
+export type { PubSubCloudEventHandler } from './cloud-event-handler.js';
+export { cloudEventHandler, pubSubMessagePublished } from './cloud-event-handler.js';
+export type { DeliveryOutcome, EntryOptions } from './deliver.js';
+export { deliver } from './deliver.js';
+export type { PushEnvelope } from './envelope.js';
+export { pushEnvelopeSchema, shortSubscriptionName } from './envelope.js';
+export { EntryError } from './errors.js';
+export type { PushRequest, PushRequestHandler } from './push-handler.js';
+export { pushHandler } from './push-handler.js';
+export type { PushServer, PushServerOptions } from './push-server.js';
+export { startPushServer } from './push-server.js';
+export type { RegisteredFunctions, RegisterFunctionsOptions } from './register-functions.js';
+export { registerFunctions } from './register-functions.js';
+export type { EntryRuntime, OpenEntryRuntime } from './runtime.js';
+export { handlersOfService } from './service-handlers.js';
