@@ -12,7 +12,9 @@ import {
   createModelCache,
   createPredictionWriter,
   handlePredictionRequest,
+  loadPredictionBatch,
   type PredictionBatch,
+  type PredictionBatchDocument,
   predictionBatchesCollection,
   predictionEntries,
   recordPredictionResult,
@@ -79,14 +81,16 @@ export function predictionsPhase(warehouse: Warehouse): PredictionsPhase {
         ignoreDeadline: stalledBy === 'idle',
       });
       if (settled !== undefined) return summaryOf(settled);
-      const batches = await deps.state.list<PredictionBatch>(predictionBatchesCollection, {
+      const batches = await deps.state.list<PredictionBatchDocument>(predictionBatchesCollection, {
         where: { dataDate },
       });
       const latest = batches
         .map(({ doc }) => doc)
         .sort((a, b) => a.createdAt.localeCompare(b.createdAt))
         .at(-1);
-      return latest === undefined || latest.status === 'running' ? undefined : summaryOf(latest);
+      if (latest === undefined || latest.status === 'running') return undefined;
+      const loaded = await loadPredictionBatch(latest.batchId, deps.state);
+      return loaded === undefined ? undefined : summaryOf(loaded);
     },
   };
 }

@@ -1,3 +1,5 @@
+export type { BackendChoice } from './backends.js';
+export { BackendConfigError, backendsFromEnv } from './backends.js';
 export type { PipelineDefinitionDeps } from './definition.js';
 export { createPipelineDefinition } from './definition.js';
 export { pipelineGates } from './gates.js';
@@ -11,4 +13,4 @@ export {
   scheduledGames,
 } from './measures.js';
 export type { OpenPipelineAppOptions, PipelineApp } from './open-app.js';
-export { openPipelineApp, openPipelineEngine } from './open-app.js';
+export { openPipelineApp, openPipelineEngine, openStateStoreOf } from './open-app.js';

@@ -74,6 +74,32 @@ const sourceEnvNames = [
   'ODDS_API_BASE_URL',
 ] as const;
 
+/**
+ * The state store `backends` picks: the local journal in `stateDir`, or Firestore (under
+ * `FIRESTORE_EMULATOR_HOST` when set). `pipewell status` reads the completion records through it.
+ */
+export async function openStateStoreOf(
+  backends: BackendChoice,
+  stateDir: string,
+  env: Env,
+  clock: Clock,
+  logger: Logger,
+): Promise<StateStore> {
+  if (backends.state !== 'firestore') return openLocalStateStore({ dir: stateDir, clock, logger });
+  const project = backends.project;
+  if (project === undefined) throw new Error('unreachable: backendsFromEnv requires a project');
+  const [{ openFirestoreStateStore }, { getFirestore }] = await Promise.all([
+    import('../gcp/index.js'),
+    import('@pipewell/clients/firestore'),
+  ]);
+  return openFirestoreStateStore({
+    firestore: getFirestore({ projectId: project, env }),
+    prefix: backends.prefix === '' ? '' : `${backends.prefix}_`,
+    clock,
+    logger,
+  });
+}
+
 interface OpenedPorts {
   readonly backends: BackendChoice;
   readonly warehouse: Warehouse;
@@ -125,19 +151,7 @@ async function openPorts(
   }
   cleanups.push(() => warehouse.close());
 
-  let state: StateStore;
-  if (backends.state === 'firestore') {
-    const { gcp: adapters, projectId: project } = cloud();
-    const { getFirestore } = await import('@pipewell/clients/firestore');
-    state = await adapters.openFirestoreStateStore({
-      firestore: getFirestore({ projectId: project, env }),
-      prefix: backends.prefix === '' ? '' : `${backends.prefix}_`,
-      clock,
-      logger,
-    });
-  } else {
-    state = await openLocalStateStore({ dir: dataDir.stateDir, clock, logger });
-  }
+  const state = await openStateStoreOf(backends, dataDir.stateDir, env, clock, logger);
   cleanups.push(() => state.close());
 
   let queue: Queue;

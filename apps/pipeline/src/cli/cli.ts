@@ -1,8 +1,8 @@
 import { join } from 'node:path';
 import { type Clock, type Env, type Logger, silentLogger, systemClock } from '@pipewell/core';
 import { Command, CommanderError, Option } from 'commander';
+import { backendsFromEnv, openStateStoreOf } from '../app/index.js';
 import type { PhaseRecord, PipelineEngine } from '../orchestration/types.js';
-import { openLocalStateStore } from '../state/index.js';
 import { fileExists, openExistingDataDir } from './data-dir-access.js';
 import { addDays, checkDate, datesBetween } from './dates.js';
 import { addDeployCommands, type OpenPubSub } from './deploy-command.js';
@@ -362,8 +362,19 @@ export async function runCli(argv: readonly string[], io: CliIo, deps: CliDeps):
     try {
       const date = checkDate('--date', options.date);
       await using dataDir = await openExistingDataDir(options.dataDir, 'pipewell status', clock);
-      await using state = await openLocalStateStore({ dir: dataDir.stateDir, clock, logger });
-      const records = await readPhaseRecords(state, date);
+      const state = await openStateStoreOf(
+        backendsFromEnv(io.env),
+        dataDir.stateDir,
+        io.env,
+        clock,
+        logger,
+      );
+      let records: PhaseRecord[];
+      try {
+        records = await readPhaseRecords(state, date);
+      } finally {
+        await state.close();
+      }
       if (records.length === 0) {
         throw new CliInputError(
           '--date',

@@ -82,6 +82,8 @@ describe('deployPlan', () => {
       'missing-games',
       'phase-completions',
       'prediction-batches',
+      'prediction-results',
+      'prediction-shards',
     ]);
     expect(plan.collections.filter((c) => c.ttlField !== undefined)).toEqual([
       expect.objectContaining({ name: 'heartbeats', ttlField: 'expireAt' }),

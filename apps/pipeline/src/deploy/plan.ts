@@ -2,7 +2,11 @@ import { allTables } from '../catalog/index.js';
 import { predictionsExportPath, resultsExportPath } from '../grading/index.js';
 import { topics } from '../messages/index.js';
 import { phaseRecordsCollection } from '../orchestration/index.js';
-import { predictionBatchesCollection } from '../predictions/index.js';
+import {
+  predictionBatchesCollection,
+  predictionResultsCollection,
+  predictionShardsCollection,
+} from '../predictions/index.js';
 import { failedWorkCollection } from '../runtime/index.js';
 import { missingGamesCollection, rawPath } from '../scrapers/index.js';
 import { DeployError } from './errors.js';
@@ -201,6 +205,8 @@ export async function deployPlan(options: DeployPlanOptions): Promise<DeployPlan
   const collections: CollectionPlan[] = [
     { name: phaseRecordsCollection, source: 'orchestration phaseRecordsCollection' },
     { name: predictionBatchesCollection, source: 'predictions predictionBatchesCollection' },
+    { name: predictionResultsCollection, source: 'predictions predictionResultsCollection' },
+    { name: predictionShardsCollection, source: 'predictions predictionShardsCollection' },
     { name: failedWorkCollection, source: 'runtime failedWorkCollection' },
     { name: missingGamesCollection, source: 'scrapers missingGamesCollection' },
     { name: await probeBreakerCollection(), source: 'state createStateBreakerStore (default)' },

@@ -46,15 +46,24 @@ describe.runIf(run)('one date on the Pub/Sub and Firestore emulators with DuckDB
     const fleetDir = join(root, 'fleet');
     const embedded = await pipewell([...argv, '--data-dir', embeddedDir]);
     expect(embedded.stderr).toEqual([]);
-    const fleet = await pipewell([...argv, '--data-dir', fleetDir], {
+    const fleetEnv = {
       PIPEWELL_QUEUE: 'pubsub',
       PIPEWELL_STATE: 'firestore',
       GOOGLE_CLOUD_PROJECT: project,
       PUBSUB_EMULATOR_HOST: pubsub.host,
       FIRESTORE_EMULATOR_HOST: firestore.host,
-    });
+    };
+    const fleet = await pipewell([...argv, '--data-dir', fleetDir], fleetEnv);
     expect(fleet.stderr).toEqual([]);
     expect(fleet.code).toBe(embedded.code);
+    // status reads the completion records where the run kept them: Firestore.
+    const status = await pipewell(
+      ['status', '--date', '2026-01-24', '--data-dir', fleetDir],
+      fleetEnv,
+    );
+    expect(status.stderr).toEqual([]);
+    expect(status.code).toBe(fleet.code);
+    expect(status.stdout).toMatch(/6 grading\s+│ complete/);
     const embeddedCensus = await readWarehouse(join(embeddedDir, 'warehouse.duckdb'), tableCensus);
     const fleetCensus = await readWarehouse(join(fleetDir, 'warehouse.duckdb'), tableCensus);
     // Bookkeeping rows carry run ids, so they are compared by count too: one per run either way.

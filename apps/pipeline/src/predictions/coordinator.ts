@@ -7,7 +7,7 @@ import {
   type ProcessorDefinition,
   type ProcessorInput,
 } from '../runtime/index.js';
-import { type PredictionBatch, predictionBatchesCollection } from './batch.js';
+import { type PredictionBatchDocument, predictionBatchesCollection } from './batch.js';
 import { marketColumns } from './systems.js';
 
 /** The coordinator's processor name. */
@@ -98,11 +98,10 @@ export function createPredictionCoordinator(
         dataDate,
         runId: ctx.runId,
         expected: requests.map((request) => request.playerId),
-        reported: {},
         createdAt: new Date(now).toISOString(),
         stallDeadlineAt: new Date(now + stallAfterMs).toISOString(),
       };
-      const batch: PredictionBatch =
+      const batch: PredictionBatchDocument =
         requests.length === 0
           ? { ...fields, status: 'complete', completedAt: fields.createdAt }
           : { ...fields, status: 'running' };

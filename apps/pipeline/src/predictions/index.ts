@@ -1,16 +1,24 @@
 export type {
   BatchDeps,
   PredictionBatch,
+  PredictionBatchDocument,
+  PredictionResultDocument,
   RecordResultOutcome,
   ReportedStatus,
   SettleOptions,
 } from './batch.js';
 export {
   deactivateEarlierBatches,
+  loadBatchResults,
+  loadPredictionBatch,
   missingPlayers,
   predictionBatchesCollection,
+  predictionResultId,
+  predictionResultsCollection,
+  predictionShardsCollection,
   recordPredictionResult,
   settleStalledBatches,
+  shardSizeOf,
   UnknownPredictionBatchError,
 } from './batch.js';
 export type { PredictionCoordinatorOptions } from './coordinator.js';

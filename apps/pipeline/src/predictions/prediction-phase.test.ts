@@ -23,9 +23,11 @@ import {
   createPredictionWriter,
   handlePredictionRequest,
   LINEAR_MODEL,
+  loadPredictionBatch,
   MOVING_AVERAGE_BASELINE,
   type ModelCache,
   type PredictionBatch,
+  type PredictionBatchDocument,
   type PredictionWriter,
   predictionBatchesCollection,
   predictionCoordinator,
@@ -99,10 +101,7 @@ async function startWorkers() {
 async function runPhase(): Promise<PredictionBatch> {
   const run = await runProcessor(predictionCoordinator, { dataDate: D }, runDeps());
   await kit.queue.idle();
-  const batch = await kit.state.get<PredictionBatch>(
-    predictionBatchesCollection,
-    batchIdOf(D, run.runId),
-  );
+  const batch = await loadPredictionBatch(batchIdOf(D, run.runId), kit.state);
   if (batch === undefined) throw new Error('no batch document');
   expect(run.rows).toBe(batch.expected.length);
   return batch;
@@ -132,12 +131,14 @@ describe('prediction_coordinator', () => {
     expect(run.rows).toBe(withLine.length);
     expect(seenBatch).toEqual(withLine.map(() => true));
     const batchId = batchIdOf(D, run.runId);
-    const batch = await kit.state.get<PredictionBatch>(predictionBatchesCollection, batchId);
+    const batch = await kit.state.get<PredictionBatchDocument>(
+      predictionBatchesCollection,
+      batchId,
+    );
     expect(batch).toMatchObject({
       batchId,
       dataDate: D,
       status: 'running',
-      reported: {},
       createdAt: `${D}T15:00:00.000Z`,
       stallDeadlineAt: `${D}T15:10:00.000Z`,
     });
@@ -169,7 +170,7 @@ describe('prediction_coordinator', () => {
     }
     const run = await runProcessor(predictionCoordinator, { dataDate: D }, runDeps());
     expect(run.rows).toBe(withLine.length - 1);
-    const batch = await kit.state.get<PredictionBatch>(
+    const batch = await kit.state.get<PredictionBatchDocument>(
       predictionBatchesCollection,
       batchIdOf(D, run.runId),
     );
@@ -329,12 +330,11 @@ describe('recordPredictionResult and settleStalledBatches', () => {
 
   async function createBatch(batchId: string, dataDate: string, expected: number[]) {
     const now = clock.now();
-    const batch: PredictionBatch = {
+    const batch: PredictionBatchDocument = {
       batchId,
       dataDate,
       runId: `prediction_coordinator__${dataDate}__a1__${batchId}`,
       expected,
-      reported: {},
       status: 'running',
       createdAt: new Date(now).toISOString(),
       stallDeadlineAt: new Date(now + 600_000).toISOString(),
