@@ -10,6 +10,7 @@ import {
 } from '../data-dir/journal.js';
 import { type DeadLetterKind, deadLetterReason, decodeMessage } from './dead-letter.js';
 import { LeaseExpiredError, QueueClosedError, QueueInputError } from './errors.js';
+import { type IdleWaiter, waitForIdle } from './idle-waiter.js';
 import {
   ackRecord,
   deadRecord,
@@ -77,12 +78,6 @@ export interface LocalQueue extends Queue, AsyncDisposable {
   readonly recovery: QueueRecovery;
   /** Rewrite the journal with only what is not yet acked. */
   compact(): Promise<void>;
-}
-
-interface IdleWaiter {
-  readonly options: IdleOptions;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
 }
 
 /**
@@ -764,36 +759,7 @@ export async function openLocalQueue(options: LocalQueueOptions): Promise<LocalQ
       } catch (error) {
         return Promise.reject(error);
       }
-      const { signal } = idleOptions;
-      if (signal?.aborted) return Promise.reject(signal.reason);
-      return new Promise<void>((resolve, reject) => {
-        // The queue's timers are unref'd; a caller awaiting idle() wants the process kept alive
-        // until then, through a redelivery's backoff too.
-        const keepAlive = setInterval(() => {}, 2 ** 30);
-        const done = (): void => {
-          clearInterval(keepAlive);
-          signal?.removeEventListener('abort', onAbort);
-        };
-        const onAbort = (): void => {
-          idleWaiters.delete(waiter);
-          done();
-          reject(signal?.reason);
-        };
-        const waiter: IdleWaiter = {
-          options: idleOptions,
-          resolve: () => {
-            done();
-            resolve();
-          },
-          reject: (error) => {
-            done();
-            reject(error);
-          },
-        };
-        signal?.addEventListener('abort', onAbort, { once: true });
-        idleWaiters.add(waiter);
-        scheduleIdleCheck();
-      });
+      return waitForIdle(idleWaiters, idleOptions, scheduleIdleCheck);
     },
     stats() {
       const result: Record<string, SubscriptionStats> = {};

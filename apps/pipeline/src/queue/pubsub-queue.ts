@@ -11,6 +11,7 @@ import {
 import { type Logger, PipewellError, silentLogger } from '@pipewell/core';
 import { isPermanentError } from '@pipewell/retry';
 import { QueueClosedError, QueueInputError } from './errors.js';
+import { type IdleWaiter, waitForIdle } from './idle-waiter.js';
 import type {
   IdleOptions,
   MessageHandler,
@@ -95,12 +96,6 @@ interface Track {
   /** Settled while a publish was unconfirmed: its id may not be known to `expected` yet. */
   readonly settledEarly: Set<string>;
   readonly totals: { delivered: number; acked: number; nacked: number; deadLettered: number };
-}
-
-interface IdleWaiter {
-  readonly options: IdleOptions;
-  readonly resolve: () => void;
-  readonly reject: (error: unknown) => void;
 }
 
 const NOT_FOUND = 5;
@@ -563,35 +558,7 @@ export function openPubSubQueue(options: PubSubQueueOptions = {}): PubSubQueue {
     } catch (error) {
       return Promise.reject(error);
     }
-    const { signal } = idleOptions;
-    if (signal?.aborted) return Promise.reject(signal.reason);
-    return new Promise<void>((resolve, reject) => {
-      // A caller awaiting idle() wants the process kept alive until then.
-      const keepAlive = setInterval(() => {}, 2 ** 30);
-      const done = (): void => {
-        clearInterval(keepAlive);
-        signal?.removeEventListener('abort', onAbort);
-      };
-      const onAbort = (): void => {
-        idleWaiters.delete(waiter);
-        done();
-        reject(signal?.reason);
-      };
-      const waiter: IdleWaiter = {
-        options: idleOptions,
-        resolve: () => {
-          done();
-          resolve();
-        },
-        reject: (error) => {
-          done();
-          reject(error);
-        },
-      };
-      signal?.addEventListener('abort', onAbort, { once: true });
-      idleWaiters.add(waiter);
-      scheduleIdleCheck();
-    });
+    return waitForIdle(idleWaiters, idleOptions, scheduleIdleCheck);
   };
 
   const stats = (): Record<string, SubscriptionStats> => {
